@@ -1,0 +1,170 @@
+package harness
+
+import (
+	"time"
+)
+
+// Record is the history of one run: what the clients did, what the faults
+// did, what the processes and logs inside each target showed. Checkers read
+// only a Record, so a verdict can be recomputed from a saved JSON file.
+type Record struct {
+	Scenario string    `json:"scenario"`
+	Started  time.Time `json:"started"`
+	Ended    time.Time `json:"ended"`
+	// Partial is set when the run stopped before its plan ended (cancelled,
+	// a target crashed, setup failed); Abort says why.
+	Partial bool   `json:"partial,omitempty"`
+	Abort   string `json:"abort,omitempty"`
+
+	Targets []TargetInfo `json:"targets"`
+	Ops     []Op         `json:"ops"`
+	Faults  []FaultWindow `json:"faults"`
+	Procs   []ProcEvent  `json:"procs"`
+	Ticks   []Tick       `json:"ticks"`
+	Logs    []LogLine    `json:"logs"`
+}
+
+// TargetInfo describes one xrdp server of the lab as it was configured.
+type TargetInfo struct {
+	Name    string `json:"name"`    // node name used by every event of this target
+	Version string `json:"version"` // upstream xrdp version, e.g. "0.9.21.1"
+	Flavour string `json:"flavour"` // "debian" or "source"
+	Image   string `json:"image"`
+	// Sesman settings that checkers need to judge counts and ports.
+	Policy        string `json:"policy"`
+	MaxSessions   int    `json:"maxSessions"`
+	DisplayOffset int    `json:"displayOffset"`
+	Users         int    `json:"users"`
+	// Config holds every other knob as it was applied (ini overrides, reconnect
+	// script timing, resource limits).
+	Config map[string]string `json:"config,omitempty"`
+}
+
+// Outcome of a client operation, as in Jepsen: ok, fail, or info when the
+// client cannot tell whether the server acted (a timeout mid-way).
+type Outcome string
+
+const (
+	OK   Outcome = "ok"
+	Fail Outcome = "fail"
+	Info Outcome = "info"
+)
+
+// OpKind names what a client operation did.
+type OpKind string
+
+const (
+	OpLogin      OpKind = "login"      // RDP connect + autologon to a new or existing session
+	OpReconnect  OpKind = "reconnect"  // RDP login of a user who had a session before
+	OpDisconnect OpKind = "disconnect" // closing the RDP connection (graceful, abrupt, vanish)
+	OpSCP        OpKind = "scp"        // SCP v0 session request straight to sesman
+	OpRFB        OpKind = "rfb"        // VNC probe of a display's port inside the target
+)
+
+// Op is one client operation with its timing and outcome.
+type Op struct {
+	ID      int       `json:"id"`
+	Target  string    `json:"target"`
+	User    string    `json:"user"`
+	Client  string    `json:"client,omitempty"` // RDP client name; xrdp logs it, so server lines can be matched
+	Kind    OpKind    `json:"kind"`
+	Style   string    `json:"style,omitempty"` // disconnect style: graceful, abrupt, vanish
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	Outcome Outcome   `json:"outcome"`
+	// Reason is a short machine-readable cause for fail and info outcomes
+	// ("refused", "tls", "server-disconnect", "protocol", "timeout", ...).
+	Reason  string  `json:"reason,omitempty"`
+	Err     string  `json:"err,omitempty"`
+	Display int     `json:"display"` // display the server reported; -1 when unknown
+	Phases  []Phase `json:"phases,omitempty"`
+}
+
+// Duration is End-Start.
+func (o Op) Duration() time.Duration { return o.End.Sub(o.Start) }
+
+// Phase is the time one protocol phase of an operation took.
+type Phase struct {
+	Name string        `json:"name"` // tcp, x224, tls, mcs, login, licensing, capabilities, first-update
+	Dur  time.Duration `json:"dur"`
+}
+
+// FaultWindow is one injected fault: when it went in and when it was healed.
+// Heal is zero when the fault was never healed (the run ended first) or is
+// instantaneous (a kill).
+type FaultWindow struct {
+	Name   string    `json:"name"`
+	Target string    `json:"target"`
+	Detail string    `json:"detail,omitempty"` // what exactly was hit (pid, port, display)
+	Inject time.Time `json:"inject"`
+	Heal   time.Time `json:"heal,omitempty"`
+	Err    string    `json:"err,omitempty"` // set when injecting or healing failed
+}
+
+// ProcEventKind says what changed in a target's process table or sockets.
+type ProcEventKind string
+
+const (
+	// ProcStart: a process was first seen. PID, PPID, Comm, Args, State and
+	// Born (the process start time from /proc) are set.
+	ProcStart ProcEventKind = "start"
+	// ProcExit: a process was seen no more (it exited and was reaped).
+	ProcExit ProcEventKind = "exit"
+	// ProcState: a process's state letter changed; a change to "Z" is a new
+	// zombie (exited, not reaped by its parent).
+	ProcState ProcEventKind = "state"
+	// ProcReparent: a process's parent changed (its parent died).
+	ProcReparent ProcEventKind = "reparent"
+	// Listen / Unlisten: a TCP socket in LISTEN state appeared or went away.
+	// Port, Addr and, when it could be found, PID are set.
+	Listen   ProcEventKind = "listen"
+	Unlisten ProcEventKind = "unlisten"
+)
+
+// ProcEvent is one change seen by the sampler inside a target. The first
+// snapshot of a run is reported as ProcStart/Listen events for everything
+// present, so replaying the events in order rebuilds the table at any time.
+type ProcEvent struct {
+	Time   time.Time     `json:"t"`
+	Target string        `json:"target"`
+	Kind   ProcEventKind `json:"k"`
+	PID    int           `json:"pid,omitempty"`
+	PPID   int           `json:"ppid,omitempty"`
+	Comm   string        `json:"comm,omitempty"`
+	Args   string        `json:"args,omitempty"`
+	State  string        `json:"state,omitempty"`
+	Born   time.Time     `json:"born,omitempty"`
+	Addr   string        `json:"addr,omitempty"`
+	Port   int           `json:"port,omitempty"`
+}
+
+// Tick is the sampler's periodic heartbeat: it proves the sampler was
+// watching (a checker says "unknown" across gaps) and gives cheap series for
+// charts.
+type Tick struct {
+	Time     time.Time     `json:"t"`
+	Target   string        `json:"target"`
+	Procs    int           `json:"procs"`
+	Zombies  int           `json:"zombies"`
+	Sessions int           `json:"sessions"` // live Xvnc processes
+	Samples  int           `json:"samples"`  // snapshots taken since the previous tick
+	CPU      time.Duration `json:"cpu"`      // sampler's own CPU time so far
+}
+
+// LogSource names the log a line came from.
+type LogSource string
+
+const (
+	LogXrdp      LogSource = "xrdp"
+	LogSesman    LogSource = "sesman"
+	LogReconnect LogSource = "reconnect" // lines written by the harness's reconnect script
+)
+
+// LogLine is one line of a target's log, stamped when the sampler read it
+// (xrdp's own stamps have one-second resolution).
+type LogLine struct {
+	Time   time.Time `json:"t"`
+	Target string    `json:"target"`
+	Source LogSource `json:"src"`
+	Text   string    `json:"text"`
+}

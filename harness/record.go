@@ -16,12 +16,12 @@ type Record struct {
 	Partial bool   `json:"partial,omitempty"`
 	Abort   string `json:"abort,omitempty"`
 
-	Targets []TargetInfo `json:"targets"`
-	Ops     []Op         `json:"ops"`
+	Targets []TargetInfo  `json:"targets"`
+	Ops     []Op          `json:"ops"`
 	Faults  []FaultWindow `json:"faults"`
-	Procs   []ProcEvent  `json:"procs"`
-	Ticks   []Tick       `json:"ticks"`
-	Logs    []LogLine    `json:"logs"`
+	Procs   []ProcEvent   `json:"procs"`
+	Ticks   []Tick        `json:"ticks"`
+	Logs    []LogLine     `json:"logs"`
 }
 
 // TargetInfo describes one xrdp server of the lab as it was configured.

@@ -1,0 +1,57 @@
+# xrdp-harness. The two commands a newcomer needs:
+#   make run    the default scenarios against the default xrdp images (builds what is missing)
+#   make test   every test: unit, fuzz seeds, and the suites that boot real xrdp in containers
+SHELL := /bin/bash
+GO ?= go
+# The harness cleans up by its own labels; Ryuk's image cannot be pulled here.
+export TESTCONTAINERS_RYUK_DISABLED := true
+export CGO_ENABLED ?= 0
+
+BIN := bin
+GINKGO := $(GO) tool ginkgo
+# Extra flags for `make test`, e.g. GINKGO_FLAGS='--label-filter=!slow'.
+GINKGO_FLAGS ?=
+RUN_FLAGS ?=
+
+.PHONY: run test unit deps build images clean vet fmt bench fuzz
+
+run: deps build
+	./$(BIN)/xrdp-harness run $(RUN_FLAGS)
+
+test: deps build vet
+	$(GINKGO) -r --timeout=85m --poll-progress-after=5m --poll-progress-interval=5m \
+		--output-interceptor-mode=none $(GINKGO_FLAGS) ./...
+
+# Tests that need no Docker (parsers, checkers, encoders).
+unit:
+	$(GINKGO) -r --label-filter='!docker' ./...
+
+deps:
+	@ci/install-deps.sh
+
+build:
+	$(GO) build -trimpath -o $(BIN)/xrdp-harness-agent ./cmd/xrdp-harness-agent
+	$(GO) build -o $(BIN)/xrdp-harness ./cmd/xrdp-harness
+
+images: deps build
+	./$(BIN)/xrdp-harness images
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Each fuzz target for FUZZTIME (default 20s).
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; done
+
+# Removes every container and network the harness labelled, even a live run's.
+clean:
+	./$(BIN)/xrdp-harness clean --all || true
+	rm -rf $(BIN)

@@ -1,0 +1,293 @@
+package containers
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Option configures one xrdp container. Options reject bad values with an
+// error that names the knob and the accepted range.
+type Option func(*config) error
+
+// config is what Run needs to boot one server. Zero values mean the image's
+// (the xrdp version's) own defaults.
+type config struct {
+	builder        *Builder
+	source         *Source
+	users          int
+	userPrefix     string
+	password       string
+	displayOffset  int // 0: version default (10)
+	maxSessions    int // 0: version default (50)
+	policy         string
+	reconnect      ReconnectScript
+	ini            []IniSetting
+	name           string
+	labels         map[string]string
+	networks       []string
+	resources      Resources
+	capAdd         []string
+	startupTimeout time.Duration
+	agentPath      string
+	runID          string
+}
+
+func defaultConfig() config {
+	return config{
+		users:          2,
+		userPrefix:     "user",
+		password:       "xrdp-harness",
+		startupTimeout: 90 * time.Second,
+	}
+}
+
+// ReconnectScript sets what the container's reconnect script (run by sesman
+// on every reconnect) does besides recording its run.
+type ReconnectScript struct {
+	// RunTime is how long each run takes (sleep); 0 returns at once.
+	RunTime time.Duration
+	// Align makes each run end on the next multiple of Align of the wall
+	// clock, so that scripts of concurrent reconnects exit together.
+	Align time.Duration
+}
+
+// IniSetting sets one key of one of xrdp's ini files (under /etc/xrdp).
+type IniSetting struct {
+	File    string // "xrdp.ini" or "sesman.ini"
+	Section string
+	Key     string
+	Value   string
+}
+
+// Resources limits the container (zero: unlimited).
+type Resources struct {
+	CPUs      float64 // e.g. 0.5 for half a core
+	MemoryMB  int64
+	PidsLimit int64
+}
+
+// WithBuilder shares one image builder (and its engine connection) across
+// containers. Without it Run makes its own.
+func WithBuilder(b *Builder) Option {
+	return func(c *config) error {
+		if b == nil {
+			return errors.New("builder is nil")
+		}
+		c.builder = b
+		return nil
+	}
+}
+
+// WithSource builds xrdp from a release tarball instead of Debian's package.
+func WithSource(s Source) Option {
+	return func(c *config) error {
+		if s.Tarball == "" {
+			return errors.New("source: no tarball given; pass a local .tar.gz path or an https URL")
+		}
+		c.source = &s
+		return nil
+	}
+}
+
+// WithUsers sets how many test users exist (named <prefix>1..<prefix>N).
+func WithUsers(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > 2000 {
+			return fmt.Errorf("users %d: want 1..2000", n)
+		}
+		c.users = n
+		return nil
+	}
+}
+
+var userPrefixRE = regexp.MustCompile(`^[a-z][a-z0-9]{0,15}$`)
+
+// WithUserPrefix sets the test users' name prefix (default "user").
+func WithUserPrefix(p string) Option {
+	return func(c *config) error {
+		if !userPrefixRE.MatchString(p) {
+			return fmt.Errorf("user prefix %q: want a lowercase letter then up to 15 letters or digits", p)
+		}
+		c.userPrefix = p
+		return nil
+	}
+}
+
+// WithPassword sets every test user's password (default "xrdp-harness").
+func WithPassword(p string) Option {
+	return func(c *config) error {
+		if p == "" || strings.ContainsAny(p, ":\n\r") {
+			return fmt.Errorf("password: want a non-empty string without ':' or newlines")
+		}
+		c.password = p
+		return nil
+	}
+}
+
+// WithDisplayOffset sets sesman's X11DisplayOffset: the first display number.
+// Offsets of 100 and more make 5900+D collide with X11 ports 6000+D'.
+func WithDisplayOffset(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > 30000 {
+			return fmt.Errorf("display offset %d: want 1..30000 (5900+D must stay a valid port)", n)
+		}
+		c.displayOffset = n
+		return nil
+	}
+}
+
+// WithMaxSessions sets sesman's MaxSessions.
+func WithMaxSessions(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > 10000 {
+			return fmt.Errorf("max sessions %d: want 1..10000", n)
+		}
+		c.maxSessions = n
+		return nil
+	}
+}
+
+var policyRE = regexp.MustCompile(`^(Default|Separate|[UBDIC]+)$`)
+
+// WithPolicy sets sesman's session allocation Policy: Default, Separate, or
+// a combination of U (user), B (bpp), D (display size), I (IP), C
+// (connection).
+func WithPolicy(p string) Option {
+	return func(c *config) error {
+		if !policyRE.MatchString(p) {
+			return fmt.Errorf("policy %q: want Default, Separate or letters from UBDIC (e.g. UBD)", p)
+		}
+		c.policy = p
+		return nil
+	}
+}
+
+// WithReconnectScript sets the reconnect script's run time and exit
+// alignment.
+func WithReconnectScript(r ReconnectScript) Option {
+	return func(c *config) error {
+		if r.RunTime < 0 || r.RunTime > time.Hour {
+			return fmt.Errorf("reconnect script run time %v: want 0..1h", r.RunTime)
+		}
+		if r.Align < 0 || r.Align > time.Minute {
+			return fmt.Errorf("reconnect script align %v: want 0..1m", r.Align)
+		}
+		if r.Align > 0 && r.Align < time.Millisecond {
+			return fmt.Errorf("reconnect script align %v: want at least 1ms", r.Align)
+		}
+		c.reconnect = r
+		return nil
+	}
+}
+
+// WithIni sets keys in xrdp.ini or sesman.ini after the harness's own
+// settings, so these win.
+func WithIni(settings ...IniSetting) Option {
+	return func(c *config) error {
+		for _, s := range settings {
+			if err := s.validate(); err != nil {
+				return err
+			}
+		}
+		c.ini = append(c.ini, settings...)
+		return nil
+	}
+}
+
+func (s IniSetting) validate() error {
+	if s.File != path.Base(s.File) || !strings.HasSuffix(s.File, ".ini") {
+		return fmt.Errorf("ini setting %s: file %q: want a file name under /etc/xrdp such as sesman.ini or xrdp.ini", s, s.File)
+	}
+	for _, f := range []string{s.Section, s.Key} {
+		if f == "" || strings.ContainsAny(f, "\t\n\r[]=") {
+			return fmt.Errorf("ini setting %s: section and key must be non-empty without tabs, newlines, brackets or '='", s)
+		}
+	}
+	if strings.ContainsAny(s.Value, "\t\n\r") {
+		return fmt.Errorf("ini setting %s: value must not contain tabs or newlines", s)
+	}
+	return nil
+}
+
+func (s IniSetting) String() string { return fmt.Sprintf("%s[%s]%s=%s", s.File, s.Section, s.Key, s.Value) }
+
+// ParseIniSetting reads "file:section.key=value", e.g.
+// "sesman.ini:Sessions.MaxSessions=100".
+func ParseIniSetting(s string) (IniSetting, error) {
+	file, rest, ok1 := strings.Cut(s, ":")
+	lhs, value, ok2 := strings.Cut(rest, "=")
+	i := strings.LastIndex(lhs, ".")
+	if !ok1 || !ok2 || i <= 0 {
+		return IniSetting{}, fmt.Errorf("ini setting %q: want file:section.key=value, e.g. sesman.ini:Sessions.MaxSessions=100", s)
+	}
+	set := IniSetting{File: file, Section: lhs[:i], Key: lhs[i+1:], Value: value}
+	return set, set.validate()
+}
+
+// WithName names the container (default: generated by the engine).
+func WithName(n string) Option {
+	return func(c *config) error { c.name = n; return nil }
+}
+
+// WithLabels adds labels to the container (besides the harness's own).
+func WithLabels(l map[string]string) Option {
+	return func(c *config) error {
+		if c.labels == nil {
+			c.labels = map[string]string{}
+		}
+		for k, v := range l {
+			c.labels[k] = v
+		}
+		return nil
+	}
+}
+
+// WithRunID tags the container with the run it belongs to.
+func WithRunID(id string) Option {
+	return func(c *config) error { c.runID = id; return nil }
+}
+
+// WithNetworks attaches the container to these (harness-made) networks.
+func WithNetworks(names ...string) Option {
+	return func(c *config) error { c.networks = append(c.networks, names...); return nil }
+}
+
+// WithResources limits CPU, memory and process count.
+func WithResources(r Resources) Option {
+	return func(c *config) error {
+		if r.CPUs < 0 || r.MemoryMB < 0 || r.PidsLimit < 0 {
+			return fmt.Errorf("resources %+v: limits cannot be negative", r)
+		}
+		if r.MemoryMB > 0 && r.MemoryMB < 64 {
+			return fmt.Errorf("resources: memory %d MB: want at least 64 MB (xrdp, sesman and one Xvnc)", r.MemoryMB)
+		}
+		c.resources = r
+		return nil
+	}
+}
+
+// WithCapabilities adds Linux capabilities (NET_ADMIN for network faults).
+func WithCapabilities(caps ...string) Option {
+	return func(c *config) error { c.capAdd = append(c.capAdd, caps...); return nil }
+}
+
+// WithStartupTimeout bounds the wait for readiness (default 90s).
+func WithStartupTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("startup timeout %v: want > 0", d)
+		}
+		c.startupTimeout = d
+		return nil
+	}
+}
+
+// WithAgent sets the path of the in-container agent binary (default: next
+// to the running program, or built with `go build`).
+func WithAgent(path string) Option {
+	return func(c *config) error { c.agentPath = path; return nil }
+}

@@ -1,0 +1,153 @@
+package containers
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// rdpReady waits until xrdp answers an X.224 Connection Request on the
+// published RDP port with TLS selected. A bare TCP connect is not proof:
+// the engine's port proxy accepts before anything listens inside.
+type rdpReady struct {
+	port    string
+	timeout time.Duration
+}
+
+var _ wait.Strategy = (*rdpReady)(nil)
+var _ wait.StrategyTimeout = (*rdpReady)(nil)
+
+func (s *rdpReady) Timeout() *time.Duration { return &s.timeout }
+
+func (s *rdpReady) WaitUntilReady(ctx context.Context, t wait.StrategyTarget) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	tick := time.NewTicker(150 * time.Millisecond)
+	defer tick.Stop()
+	var last error
+	for {
+		if err := targetRunning(ctx, t); err != nil {
+			return err
+		}
+		p, err := t.MappedPort(ctx, s.port)
+		if err == nil {
+			addr := net.JoinHostPort("127.0.0.1", fmt.Sprint(p.Num()))
+			if last = probeX224(ctx, addr); last == nil {
+				return nil
+			}
+		} else {
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for RDP on %s: %w (last: %v)", s.port, ctx.Err(), last)
+		case <-tick.C:
+		}
+	}
+}
+
+// probeX224 sends an X.224 Connection Request asking for TLS and checks the
+// Connection Confirm selects it ([MS-RDPBCGR] 2.2.1.1, 2.2.1.2).
+func probeX224(ctx context.Context, addr string) error {
+	d := net.Dialer{Timeout: 2 * time.Second}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(3 * time.Second))
+	req := []byte{
+		3, 0, 0, 19, // TPKT, length 19
+		14, 0xE0, 0, 0, 0, 0, 0, // X.224 CR: LI 14, dst-ref, src-ref, class 0
+		1, 0, 8, 0, 1, 0, 0, 0, // RDP_NEG_REQ: PROTOCOL_SSL
+	}
+	if _, err := conn.Write(req); err != nil {
+		return err
+	}
+	resp := make([]byte, 19)
+	if _, err := io.ReadFull(conn, resp); err != nil {
+		return fmt.Errorf("read X.224 confirm: %w", err)
+	}
+	if resp[0] != 3 || resp[5]&0xF0 != 0xD0 {
+		return fmt.Errorf("not an X.224 Connection Confirm: % x", resp)
+	}
+	if resp[11] != 2 {
+		return fmt.Errorf("negotiation failed: type %d code %d", resp[11], binary.LittleEndian.Uint32(resp[15:]))
+	}
+	if sel := binary.LittleEndian.Uint32(resp[15:]); sel != 1 {
+		return fmt.Errorf("server selected protocol %d, not TLS (1)", sel)
+	}
+	return nil
+}
+
+// sesmanReady waits until something listens on sesman's TCP port inside the
+// container (read from /proc/net/tcp*, so the engine's proxy cannot fool it).
+type sesmanReady struct {
+	port    int
+	timeout time.Duration
+}
+
+var _ wait.Strategy = (*sesmanReady)(nil)
+
+func (s *sesmanReady) Timeout() *time.Duration { return &s.timeout }
+
+func (s *sesmanReady) WaitUntilReady(ctx context.Context, t wait.StrategyTarget) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	tick := time.NewTicker(150 * time.Millisecond)
+	defer tick.Stop()
+	want := fmt.Sprintf(":%04X ", s.port)
+	for {
+		if err := targetRunning(ctx, t); err != nil {
+			return err
+		}
+		code, r, err := t.Exec(ctx, []string{"cat", "/proc/net/tcp", "/proc/net/tcp6"})
+		if err == nil && code == 0 {
+			b, _ := io.ReadAll(r)
+			for _, line := range strings.Split(string(b), "\n") {
+				f := strings.Fields(line)
+				// local_address is f[1], state f[3]; 0A is LISTEN.
+				if len(f) > 3 && strings.HasSuffix(f[1]+" ", want) && f[3] == "0A" {
+					return nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for sesman to listen on %d: %w", s.port, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// targetRunning fails fast, with the container's output, when it exited.
+func targetRunning(ctx context.Context, t wait.StrategyTarget) error {
+	st, err := t.State(ctx)
+	if err != nil {
+		return fmt.Errorf("container state: %w", err)
+	}
+	if st.Running {
+		return nil
+	}
+	out := ""
+	if rc, err := t.Logs(ctx); err == nil {
+		b, _ := io.ReadAll(io.LimitReader(rc, 64<<10))
+		rc.Close()
+		out = tailLines(string(b), 20)
+	}
+	return fmt.Errorf("container stopped during startup (status %s, exit code %d); its output:\n%s", st.Status, st.ExitCode, out)
+}
+
+func tailLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

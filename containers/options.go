@@ -213,7 +213,9 @@ func (s IniSetting) validate() error {
 	return nil
 }
 
-func (s IniSetting) String() string { return fmt.Sprintf("%s[%s]%s=%s", s.File, s.Section, s.Key, s.Value) }
+func (s IniSetting) String() string {
+	return fmt.Sprintf("%s[%s]%s=%s", s.File, s.Section, s.Key, s.Value)
+}
 
 // ParseIniSetting reads "file:section.key=value", e.g.
 // "sesman.ini:Sessions.MaxSessions=100".

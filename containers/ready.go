@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	tcexec "github.com/testcontainers/testcontainers-go/exec"
 	"github.com/testcontainers/testcontainers-go/wait"
 )
 
@@ -38,7 +39,7 @@ func (s *rdpReady) WaitUntilReady(ctx context.Context, t wait.StrategyTarget) er
 		p, err := t.MappedPort(ctx, s.port)
 		if err == nil {
 			addr := net.JoinHostPort("127.0.0.1", fmt.Sprint(p.Num()))
-			if last = probeX224(ctx, addr); last == nil {
+			if last = ProbeRDP(ctx, addr); last == nil {
 				return nil
 			}
 		} else {
@@ -52,9 +53,9 @@ func (s *rdpReady) WaitUntilReady(ctx context.Context, t wait.StrategyTarget) er
 	}
 }
 
-// probeX224 sends an X.224 Connection Request asking for TLS and checks the
+// ProbeRDP sends an X.224 Connection Request asking for TLS and checks the
 // Connection Confirm selects it ([MS-RDPBCGR] 2.2.1.1, 2.2.1.2).
-func probeX224(ctx context.Context, addr string) error {
+func ProbeRDP(ctx context.Context, addr string) error {
 	d := net.Dialer{Timeout: 2 * time.Second}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -107,7 +108,7 @@ func (s *sesmanReady) WaitUntilReady(ctx context.Context, t wait.StrategyTarget)
 		if err := targetRunning(ctx, t); err != nil {
 			return err
 		}
-		code, r, err := t.Exec(ctx, []string{"cat", "/proc/net/tcp", "/proc/net/tcp6"})
+		code, r, err := t.Exec(ctx, []string{"cat", "/proc/net/tcp", "/proc/net/tcp6"}, tcexec.Multiplexed())
 		if err == nil && code == 0 {
 			b, _ := io.ReadAll(r)
 			for _, line := range strings.Split(string(b), "\n") {
@@ -150,4 +151,44 @@ func tailLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// sesmanSocketReady waits until sesman (0.10 and later) listens on its UNIX
+// socket: a socket whose path ends in path shows in /proc/net/unix with the
+// listening flag (__SO_ACCEPTCON, 00010000).
+type sesmanSocketReady struct {
+	path    string
+	timeout time.Duration
+}
+
+var _ wait.Strategy = (*sesmanSocketReady)(nil)
+
+func (s *sesmanSocketReady) Timeout() *time.Duration { return &s.timeout }
+
+func (s *sesmanSocketReady) WaitUntilReady(ctx context.Context, t wait.StrategyTarget) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	tick := time.NewTicker(150 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if err := targetRunning(ctx, t); err != nil {
+			return err
+		}
+		code, r, err := t.Exec(ctx, []string{"cat", "/proc/net/unix"}, tcexec.Multiplexed())
+		if err == nil && code == 0 {
+			b, _ := io.ReadAll(r)
+			for _, line := range strings.Split(string(b), "\n") {
+				f := strings.Fields(line)
+				// Num RefCount Protocol Flags Type St Inode Path
+				if len(f) >= 8 && f[3] == "00010000" && strings.HasSuffix(f[7], "/"+s.path) {
+					return nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("wait for sesman to listen on its socket %s: %w", s.path, ctx.Err())
+		case <-tick.C:
+		}
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	tcexec "github.com/testcontainers/testcontainers-go/exec"
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
+	"github.com/testcontainers/testcontainers-go/wait"
 )
 
 // Ports inside every xrdp container.
@@ -119,16 +120,24 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 	loopback := netip.MustParseAddr("127.0.0.1")
 	rdpPort := network.MustParsePort(fmt.Sprintf("%d/tcp", RDPPort))
 	sesPort := network.MustParsePort(fmt.Sprintf("%d/tcp", SesmanPort))
+	// 0.9.x sesman speaks SCP v0 on TCP, published like RDP; 0.10 sesman
+	// listens on a UNIX socket only, so there is nothing to publish.
+	scpTCP := strings.HasPrefix(img.Version, "0.9.")
+	exposed := []string{rdpPort.String()}
+	bindings := network.PortMap{rdpPort: {{HostIP: loopback, HostPort: "0"}}}
+	var sesmanWait wait.Strategy = &sesmanSocketReady{path: "sesman.socket", timeout: cfg.startupTimeout}
+	if scpTCP {
+		exposed = append(exposed, sesPort.String())
+		bindings[sesPort] = []network.PortBinding{{HostIP: loopback, HostPort: "0"}}
+		sesmanWait = &sesmanReady{port: SesmanPort, timeout: cfg.startupTimeout}
+	}
 	tcOpts := []testcontainers.ContainerCustomizer{
-		testcontainers.WithExposedPorts(rdpPort.String(), sesPort.String()),
+		testcontainers.WithExposedPorts(exposed...),
 		testcontainers.WithLabels(labels),
 		testcontainers.WithFiles(files...),
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
 			// Published on the host's loopback only, never on 0.0.0.0.
-			hc.PortBindings = network.PortMap{
-				rdpPort: {{HostIP: loopback, HostPort: "0"}},
-				sesPort: {{HostIP: loopback, HostPort: "0"}},
-			}
+			hc.PortBindings = bindings
 			hc.PublishAllPorts = false
 			hc.CapAdd = append(hc.CapAdd, cfg.capAdd...)
 			if r := cfg.resources; r.CPUs > 0 {
@@ -143,8 +152,7 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 			}
 		}),
 		testcontainers.WithWaitStrategyAndDeadline(cfg.startupTimeout,
-			&rdpReady{port: rdpPort.String(), timeout: cfg.startupTimeout},
-			&sesmanReady{port: SesmanPort, timeout: cfg.startupTimeout}),
+			&rdpReady{port: rdpPort.String(), timeout: cfg.startupTimeout}, sesmanWait),
 	}
 	if cfg.name != "" {
 		tcOpts = append(tcOpts, testcontainers.WithName(cfg.name))
@@ -162,8 +170,10 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 	if s.rdpAddr, err = s.mapped(ctx, rdpPort); err != nil {
 		return s, err
 	}
-	if s.sesmanAddr, err = s.mapped(ctx, sesPort); err != nil {
-		return s, err
+	if scpTCP {
+		if s.sesmanAddr, err = s.mapped(ctx, sesPort); err != nil {
+			return s, err
+		}
 	}
 	return s, nil
 }
@@ -201,7 +211,8 @@ func (s *Server) diagnostics(ctx context.Context) string {
 // RDPAddr is the RDP endpoint on the host, 127.0.0.1:port.
 func (s *Server) RDPAddr() string { return s.rdpAddr }
 
-// SesmanAddr is sesman's TCP endpoint on the host, 127.0.0.1:port.
+// SesmanAddr is sesman's TCP endpoint on the host, 127.0.0.1:port, for
+// 0.9.x servers; "" for 0.10 and later, whose sesman has only a UNIX socket.
 func (s *Server) SesmanAddr() string { return s.sesmanAddr }
 
 // Image is the image the server runs.
@@ -352,14 +363,15 @@ func (c config) iniTSV(version string) string {
 		{"xrdp.ini", "Logging", "LogFile", XrdpLog},
 		{"xrdp.ini", "Logging", "EnableSyslog", "false"},
 		{"xrdp.ini", "Logging", "EnableProcessId", "true"},
-		{"sesman.ini", "Globals", "ListenPort", strconv.Itoa(SesmanPort)},
 		{"sesman.ini", "Globals", "ReconnectScript", "/etc/xrdp/reconnectwm.sh"},
 		{"sesman.ini", "Logging", "LogFile", SesmanLog},
 		{"sesman.ini", "Logging", "EnableSyslog", "false"},
 		{"sesman.ini", "Logging", "EnableProcessId", "true"},
 	}
 	if strings.HasPrefix(version, "0.9.") {
-		set = append(set, IniSetting{"sesman.ini", "Globals", "ListenAddress", "0.0.0.0"})
+		set = append(set,
+			IniSetting{"sesman.ini", "Globals", "ListenAddress", "0.0.0.0"},
+			IniSetting{"sesman.ini", "Globals", "ListenPort", strconv.Itoa(SesmanPort)})
 	}
 	if c.displayOffset > 0 {
 		set = append(set, IniSetting{"sesman.ini", "Sessions", "X11DisplayOffset", strconv.Itoa(c.displayOffset)})

@@ -1,0 +1,268 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xrdp-harness/xrdp-harness/harness"
+)
+
+// SesmanErrors finds the failures sesman logs, read according to the
+// target's xrdp version (TargetInfo.Version):
+//
+//	session-limit     max concurrent session limit exceeded
+//	no-display        X server -- no display in range
+//	x-timeout         Timed out waiting for X server on display D
+//	vnc-bind          vncExtInit: failed to bind socket (any log)
+//	auth              AUTHFAIL: user=U (0.9.2x) / Username or password error for user: U
+//	access            Username okay but group problem
+//	reconnect-script  Error starting session reconnection script
+//	scp               sesman_data_in: scp_process_msg failed, trans_check_wait_objs
+//	                  failed, removing trans — before 0.9.20 only: from 0.9.20 on
+//	                  (and for an unknown version) these follow EVERY request and
+//	                  are benign
+//
+// Any failure is invalid, except authentication failures the plan caused on
+// purpose: a user listed in Config.ExpectedAuthFailUsers, or an op of that
+// user whose window [Start, End+LogSlack] holds the line and whose Reason is
+// ExpectedAuthFail. The two auth messages of one failure (0.9.21 logs both)
+// count once.
+//
+// Unknown: the target ran session ops but the record holds no sesman log.
+type SesmanErrors struct{ Config Config }
+
+var _ harness.Checker = SesmanErrors{}
+
+// Name is "sesman-errors".
+func (SesmanErrors) Name() string { return "sesman-errors" }
+
+// Check returns one verdict per target.
+func (c SesmanErrors) Check(r *harness.Record) []harness.Verdict {
+	if r == nil {
+		return nilRecord(c.Name())
+	}
+	cfg := c.Config.withDefaults()
+	var out []harness.Verdict
+	for _, t := range targetNames(r) {
+		out = append(out, c.check(r, t, cfg))
+	}
+	return out
+}
+
+// parseVersion reads "0.9.21.1" (a Debian suffix such as "-1" or "~bpo"
+// is ignored); nil when unreadable.
+func parseVersion(s string) []int {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "-~+ "); i >= 0 {
+		s = s[:i]
+	}
+	if s == "" {
+		return nil
+	}
+	var v []int
+	for _, f := range strings.Split(s, ".") {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 0 {
+			return nil
+		}
+		v = append(v, n)
+	}
+	return v
+}
+
+// versionAtLeast reports v ≥ want; false for an unreadable v.
+func versionAtLeast(v []int, want ...int) bool {
+	if v == nil {
+		return false
+	}
+	return slices.Compare(v, want) >= 0
+}
+
+// sesmanFailure is one failure line taken apart.
+type sesmanFailure struct {
+	t       time.Time
+	kind    string
+	user    string
+	display int
+	msg     string
+	op      *harness.Op
+}
+
+// classifySesman returns the failure kind of a sesman message ("" for none,
+// "benign" for the 0.9.2x per-request lines).
+func classifySesman(msg string, benignSCP bool) (kind, user string, display int) {
+	display = -1
+	switch {
+	case strings.Contains(msg, "max concurrent session limit exceeded"):
+		user, _ = wordAfter(msg, "login for user ")
+		return "session-limit", user, display
+	case strings.Contains(msg, "X server -- no display in range"):
+		return "no-display", "", display
+	case strings.Contains(msg, "Timed out waiting for X server on display"):
+		d, ok := intAfter(msg, "on display ")
+		if ok {
+			display = d
+		}
+		return "x-timeout", "", display
+	case strings.Contains(msg, "vncExtInit: failed to bind socket"):
+		return "vnc-bind", "", display
+	case strings.Contains(msg, "AUTHFAIL: user="):
+		user, _ = wordAfter(msg, "AUTHFAIL: user=")
+		return "auth", user, display
+	case strings.Contains(msg, "Username or password error"):
+		user, _ = wordAfter(msg, "for user: ")
+		return "auth", user, display
+	case strings.Contains(msg, "Username okay but group problem"):
+		user, _ = wordAfter(msg, "for user: ")
+		return "access", user, display
+	case strings.Contains(msg, "Error starting session reconnection script"):
+		if d, ok := intAfter(msg, "on display "); ok {
+			display = d
+		}
+		return "reconnect-script", "", display
+	case strings.Contains(msg, "scp_process_msg failed"),
+		strings.Contains(msg, "trans_check_wait_objs failed, removing trans"):
+		if benignSCP {
+			return "benign", "", display
+		}
+		return "scp", "", display
+	}
+	return "", "", display
+}
+
+func (c SesmanErrors) check(r *harness.Record, target string, cfg Config) harness.Verdict {
+	v := harness.Verdict{Checker: c.Name(), Target: target}
+	info := targetInfo(r, target)
+	ver := parseVersion(info.Version)
+	// From 0.9.20 on sesman closes every SCP connection through these
+	// lines; an unknown version gets the benefit of the doubt.
+	benignSCP := ver == nil || versionAtLeast(ver, 0, 9, 20)
+	slack := cfg.LogSlack
+
+	ops := targetOps(r, target)
+	byUser := map[string][]*harness.Op{}
+	sessionOps := 0
+	for i := range ops {
+		byUser[ops[i].User] = append(byUser[ops[i].User], &ops[i])
+		if isSessionOp(ops[i].Kind) {
+			sessionOps++
+		}
+	}
+	// opOf finds the user's op whose window holds t, preferring one marked
+	// as an expected auth failure.
+	opOf := func(user string, t time.Time) *harness.Op {
+		var found *harness.Op
+		for _, op := range byUser[user] {
+			if op.Start.After(t) {
+				break
+			}
+			if t.After(op.End.Add(slack)) {
+				continue
+			}
+			if found == nil || op.Reason == ExpectedAuthFail {
+				found = op
+			}
+		}
+		return found
+	}
+	expectedUser := map[string]bool{}
+	for _, u := range cfg.ExpectedAuthFailUsers {
+		expectedUser[u] = true
+	}
+
+	var sesmanLines int
+	var fails []sesmanFailure
+	expected, benign := 0, 0
+	lastAuth := map[string]sesmanFailure{}
+	for _, l := range targetLogs(r, target) {
+		if l.Source == harness.LogSesman {
+			sesmanLines++
+		} else if !strings.Contains(l.Text, "vncExtInit") {
+			continue
+		}
+		pl := ParseLine(l.Text)
+		kind, user, d := classifySesman(pl.Msg, benignSCP)
+		switch kind {
+		case "":
+			continue
+		case "benign":
+			benign++
+			continue
+		}
+		f := sesmanFailure{t: l.Time, kind: kind, user: user, display: d, msg: pl.Msg}
+		if user != "" {
+			f.op = opOf(user, l.Time)
+		}
+		if kind == "auth" {
+			// 0.9.21 logs both auth messages for one failure.
+			if prev, ok := lastAuth[user]; ok && l.Time.Sub(prev.t) <= slack &&
+				strings.Contains(prev.msg, "AUTHFAIL") != strings.Contains(f.msg, "AUTHFAIL") {
+				delete(lastAuth, user)
+				continue
+			}
+			lastAuth[user] = f
+			if expectedUser[user] || (f.op != nil && f.op.Reason == ExpectedAuthFail) {
+				expected++
+				continue
+			}
+		}
+		fails = append(fails, f)
+	}
+
+	ev := newEvidence(target, cfg.MaxEvidence)
+	kinds := map[string]int{}
+	for _, f := range fails {
+		kinds[f.kind]++
+		what := fmt.Sprintf("%s: %s", f.kind, f.msg)
+		if f.op != nil {
+			what += fmt.Sprintf(" (op %d, %s %s%s)", f.op.ID, f.op.Kind, f.op.Outcome, reasonSuffix(f.op.Reason))
+		}
+		ev.add(f.t, "%s", what)
+	}
+	v.Metrics = map[string]float64{
+		"sesman_failures":      float64(len(fails)),
+		"sesman_auth_expected": float64(expected),
+		"sesman_benign":        float64(benign),
+	}
+	for k, n := range kinds {
+		v.Metrics["sesman_"+strings.ReplaceAll(k, "-", "_")] = float64(n)
+	}
+	switch {
+	case len(fails) > 0:
+		v.Valid = harness.Invalid
+		var parts []string
+		for _, k := range sortedKeys(kinds) {
+			parts = append(parts, fmt.Sprintf("%s ×%d", k, kinds[k]))
+		}
+		v.Summary = fmt.Sprintf("%s (%s) on xrdp %s", plural(len(fails), "sesman failure"),
+			strings.Join(parts, ", "), versionOr(info.Version))
+	case sesmanLines == 0 && sessionOps > 0:
+		v.Valid = harness.Unknown
+		v.Summary = fmt.Sprintf("%s ran but the record holds no sesman log", plural(sessionOps, "session op"))
+	default:
+		v.Valid = harness.Valid
+		v.Summary = fmt.Sprintf("no sesman failure in %s (%d benign per-request lines, %d expected auth failures)",
+			plural(sesmanLines, "line"), benign, expected)
+	}
+	v.Evidence = ev.list()
+	return v
+}
+
+func versionOr(v string) string {
+	if v == "" {
+		return "(version unknown)"
+	}
+	return v
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

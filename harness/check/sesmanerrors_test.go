@@ -1,0 +1,132 @@
+package check
+
+import (
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/xrdp-harness/xrdp-harness/harness"
+)
+
+// scpRequest adds what 0.9.21 sesman logs for one granted SCP request,
+// including the two lines that follow every request.
+func (b *builder) scpRequest(s float64, user string, d int) *builder {
+	return b.sesmanLog(s, "Received request to create Xvnc session for user: "+user).
+		sesmanLog(s, "++ created session (access granted): username "+user+", ip 127.0.0.1:50000 - socket: 12").
+		sesmanLog(s+0.5, "Session started successfully for user "+user+" on display "+strconv.Itoa(d)).
+		sesmanLog(s+0.6, "sesman_data_in: scp_process_msg failed").
+		sesmanLog(s+0.6, "sesman_main_loop: trans_check_wait_objs failed, removing trans")
+}
+
+func itoa(n int) string {
+	return string(rune('0'+n/100%10)) + string(rune('0'+n/10%10)) + string(rune('0'+n%10))
+}
+
+func TestSesmanErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		build   func() *builder
+		opts    []Option
+		want    harness.Validity
+		metrics map[string]float64
+		mention string
+	}{
+		{name: "near miss: 0.9.21 per-request lines are benign", want: harness.Valid,
+			build: func() *builder {
+				b := newBuilder()
+				for i := range 5 {
+					b.op(harness.OpSCP, "u1", float64(i), float64(i)+0.6, harness.OK).scpRequest(float64(i), "u1", 10)
+				}
+				return b.sesmanLog(9, "++ terminated session:  username u1, display :10.0, session_pid 100, ip 127.0.0.1").
+					sesmanLog(9.1, "Process 100 has exited")
+			},
+			metrics: map[string]float64{"sesman_failures": 0, "sesman_benign": 10}},
+		{name: "the same lines before 0.9.20 are failures", want: harness.Invalid,
+			build: func() *builder {
+				return newBuilder().version("0.9.17").op(harness.OpSCP, "u1", 0, 1, harness.OK).scpRequest(0, "u1", 10)
+			},
+			metrics: map[string]float64{"sesman_scp": 2}},
+		{name: "unknown version: benign", want: harness.Valid,
+			build: func() *builder {
+				return newBuilder().version("").op(harness.OpSCP, "u1", 0, 1, harness.OK).scpRequest(0, "u1", 10)
+			}},
+		{name: "session limit", want: harness.Invalid,
+			build: func() *builder {
+				return newBuilder().op(harness.OpLogin, "u7", 0, 2, harness.Fail).
+					sesmanLog(1, "max concurrent session limit exceeded. login for user u7 denied")
+			},
+			mention: "session-limit: max concurrent session limit exceeded. login for user u7 denied (op 1, login fail)"},
+		{name: "X server timeout on a high display", want: harness.Invalid,
+			build: func() *builder {
+				return newBuilder().sesmanLog(11, "Timed out waiting for X server on display 118 to startup")
+			},
+			metrics: map[string]float64{"sesman_x_timeout": 1}},
+		{name: "no display in range", want: harness.Invalid,
+			build: func() *builder {
+				return newBuilder().sesmanLog(1, "X server -- no display in range (10 to 59) is available")
+			}},
+		{name: "vncExtInit bind failure in another log", want: harness.Invalid,
+			build: func() *builder {
+				return newBuilder().log(3, harness.LogXrdp, " vncExtInit: failed to bind socket: Address already in use")
+			},
+			metrics: map[string]float64{"sesman_vnc_bind": 1}},
+		{name: "unexpected auth failure, both messages count once", want: harness.Invalid,
+			build: func() *builder {
+				return newBuilder().op(harness.OpLogin, "u3", 0, 2, harness.Fail, reason("auth")).
+					sesmanLog(1, "Username or password error for user: u3").
+					sesmanLog(1, "AUTHFAIL: user=u3 ip=127.0.0.1 time=1764040848").
+					sesmanLog(20, "AUTHFAIL: user=u3 ip=127.0.0.1 time=1764040867")
+			},
+			metrics: map[string]float64{"sesman_auth": 2}},
+		{name: "auth failure the op expected", want: harness.Valid,
+			build: func() *builder {
+				return newBuilder().op(harness.OpLogin, "u3", 0, 2, harness.Fail, reason(ExpectedAuthFail)).
+					sesmanLog(1, "AUTHFAIL: user=u3 ip=127.0.0.1 time=1764040848").
+					sesmanLog(1, "Username or password error for user: u3")
+			},
+			metrics: map[string]float64{"sesman_auth_expected": 1}},
+		{name: "near miss: expected op of another user does not excuse", want: harness.Invalid,
+			build: func() *builder {
+				return newBuilder().op(harness.OpLogin, "u3", 0, 2, harness.Fail, reason(ExpectedAuthFail)).
+					op(harness.OpLogin, "u4", 0, 2, harness.Fail).
+					sesmanLog(1, "AUTHFAIL: user=u4 ip=127.0.0.1 time=1764040848")
+			}},
+		{name: "auth failures of a listed user", want: harness.Valid, opts: []Option{WithExpectedAuthFailures("u9")},
+			build: func() *builder {
+				return newBuilder().version("0.9.17").sesmanLog(1, "Username or password error for user: u9")
+			}},
+		{name: "session ops but no sesman log", want: harness.Unknown,
+			build: func() *builder { return newBuilder().op(harness.OpSCP, "u1", 0, 1, harness.OK) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := NewConfig(tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := one(t, SesmanErrors{Config: cfg}, tc.build().record())
+			expect(t, v, tc.want)
+			for k, want := range tc.metrics {
+				if got := v.Metrics[k]; got != want {
+					t.Errorf("metric %s = %v, want %v (%v)", k, got, want, v.Metrics)
+				}
+			}
+			if tc.mention != "" && !mentions(v, tc.mention) {
+				t.Errorf("verdict does not mention %q: %s %+v", tc.mention, v.Summary, v.Evidence)
+			}
+		})
+	}
+}
+
+func TestParseVersion(t *testing.T) {
+	for in, want := range map[string][]int{
+		"0.9.21.1": {0, 9, 21, 1}, "0.9.17": {0, 9, 17}, "0.9.24-1~bpo12+1": {0, 9, 24}, "": nil, "x.y": nil,
+	} {
+		if got := parseVersion(in); !slices.Equal(got, want) {
+			t.Errorf("parseVersion(%q) = %v, want %v", in, got, want)
+		}
+	}
+	if !versionAtLeast(parseVersion("0.10.1"), 0, 9, 20) || versionAtLeast(parseVersion("0.9.19"), 0, 9, 20) ||
+		!versionAtLeast(parseVersion("0.9.20"), 0, 9, 20) || versionAtLeast(nil, 0) {
+		t.Errorf("versionAtLeast wrong")
+	}
+}

@@ -1,0 +1,123 @@
+package check
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/xrdp-harness/xrdp-harness/harness"
+)
+
+// reconnectLog adds a line of the harness's reconnect script log.
+func (b *builder) reconnectLog(s float64, pid int, user string, d int) *builder {
+	t := at(s)
+	return b.log(s+0.3, harness.LogReconnect, fmt.Sprintf("%d.%09d start pid=%d user=%s display=:%d",
+		t.Unix(), t.Nanosecond(), pid, user, d))
+}
+
+// unnoticedEnd is the 0.9.17 defect: session S's window manager, X server
+// and chansrv end at s, but the main sesman never reaps the session child.
+func (b *builder) unnoticedEnd(s float64, sess, d int) *builder {
+	return b.exit(s, sess+3).unlisten(s+0.1, 5900+d).exit(s+0.1, sess+1).exit(s+0.1, sess+2).zombie(s+0.2, sess)
+}
+
+func TestStale(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		build   func() *builder
+		opts    []Option
+		want    harness.Validity
+		metrics map[string]float64
+		mention string
+	}{
+		{name: "healthy sessions and reconnects", want: harness.Valid,
+			build: func() *builder {
+				b := newBuilder().lab(0).ticks(0, 60).end(60)
+				b.session(1, 100, 10).sesmanLog(1.5, "Session started successfully for user u1 on display 10")
+				b.session(2, 200, 11)
+				b.sesmanLog(20, "++ reconnected session: username u1, display :10.0, session_pid 100, ip 127.0.0.1:40000 - socket: 12").
+					sesmanLog(20, "Starting session reconnection script on display 10: /etc/xrdp/reconnectwm.sh").
+					reconnectLog(20, 500, "u1", 10)
+				return b.endSession(30, 200, 11)
+			},
+			metrics: map[string]float64{"stale_sessions": 0, "stale_reconnects": 0, "sessions_seen": 2, "reconnects_seen": 1}},
+		{name: "0.9.17 defect: unnoticed end, then a reconnect to the dead display", want: harness.Invalid,
+			build: func() *builder {
+				b := newBuilder().version("0.9.17").lab(0).ticks(0, 60).end(60)
+				b.session(1, 100, 12).sesmanLog(1.5, "Session started successfully for user u3 on display 12")
+				b.unnoticedEnd(10, 100, 12)
+				return b.sesmanLog(40, "++ reconnected session: username u3, display :12.0, session_pid 100")
+			},
+			metrics: map[string]float64{"stale_sessions": 1, "stale_reconnects": 1},
+			mention: "reconnect of user u3 to display :12 (seen in sesman log) while no Xvnc :12 was alive"},
+		{name: "stale session evidence names display and user", want: harness.Invalid,
+			build: func() *builder {
+				b := newBuilder().version("0.9.17").lab(0).ticks(0, 60).end(60)
+				b.session(1, 100, 12).op(harness.OpLogin, "u3", 0.5, 2, harness.OK, display(12))
+				return b.unnoticedEnd(10, 100, 12)
+			},
+			mention: "session pid 100 (display :12, user u3) held by sesman without its X server for 49.9s, still at the end"},
+		{name: "reconnect script line to a dead display", want: harness.Invalid,
+			build: func() *builder {
+				b := newBuilder().lab(0).ticks(0, 60).end(60).session(1, 100, 12).unnoticedEnd(10, 100, 12)
+				return b.reconnectLog(15, 501, "u3", 12)
+			},
+			mention: "seen in reconnect script log"},
+		{name: "near miss: X start timeout within the grace", want: harness.Valid,
+			build: func() *builder {
+				b := newBuilder().lab(0).ticks(0, 60).end(60)
+				return b.proc(5, 100, 10, "xrdp-sesman", "xrdp-sesman").exit(15.5, 100)
+			}},
+		{name: "near miss: reconnect logged just after the X server went", want: harness.Valid,
+			build: func() *builder {
+				b := newBuilder().lab(0).ticks(0, 60).end(60).session(1, 100, 12).endSession(10, 100, 12)
+				return b.sesmanLog(11.5, "++ reconnected session: username u3, display :12.0, session_pid 100")
+			}},
+		{name: "killed X server, window manager lives on", want: harness.Invalid,
+			build: func() *builder {
+				b := newBuilder().lab(0).ticks(0, 60).end(60).session(1, 100, 12)
+				return b.fault("kill-xvnc", 10, 0).unlisten(10, 5912).exit(10, 101)
+			},
+			metrics: map[string]float64{"stale_sessions": 1}},
+		{name: "stopped sesman reaps after heal", want: harness.Valid,
+			build: func() *builder {
+				b := newBuilder().lab(0).ticks(0, 60).end(60).fault("sigstop-sesman", 10, 40)
+				return b.session(1, 100, 12).unnoticedEnd(12, 100, 12).exit(40.5, 100)
+			}},
+		{name: "stopped sesman, strict", want: harness.Invalid, opts: []Option{WithStrictDuringFaults()},
+			build: func() *builder {
+				b := newBuilder().lab(0).ticks(0, 60).end(60).fault("sigstop-sesman", 10, 40)
+				return b.session(1, 100, 12).unnoticedEnd(12, 100, 12).exit(40.5, 100)
+			}},
+		{name: "orphaned session is not held by sesman", want: harness.Valid,
+			build: func() *builder {
+				b := newBuilder().lab(0).ticks(0, 60).end(60).session(1, 100, 12)
+				b.unlisten(5, 3350).exit(5, 10).reparent(5, 100, 1)
+				b.proc(6, 30, 1, "xrdp-sesman", "xrdp-sesman").listen(6, 3350, 30)
+				return b.unlisten(10, 5912).exit(10, 101)
+			}},
+		{name: "dead reconnect inside a blind span", want: harness.Unknown,
+			build: func() *builder {
+				b := newBuilder().lab(0).ticks(0, 10).ticks(14, 60).end(60).session(1, 100, 12).endSession(5, 100, 12)
+				return b.sesmanLog(12, "++ reconnected session: username u3, display :12.0, session_pid 100")
+			}},
+		{name: "no ticks", want: harness.Unknown,
+			build: func() *builder { return newBuilder().lab(0).session(1, 100, 12).end(60) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := NewConfig(tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := one(t, Stale{Config: cfg}, tc.build().record())
+			expect(t, v, tc.want)
+			for k, want := range tc.metrics {
+				if got := v.Metrics[k]; got != want {
+					t.Errorf("metric %s = %v, want %v (%v)", k, got, want, v.Metrics)
+				}
+			}
+			if tc.mention != "" && !mentions(v, tc.mention) {
+				t.Errorf("verdict does not mention %q: %s %+v", tc.mention, v.Summary, v.Evidence)
+			}
+		})
+	}
+}

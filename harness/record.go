@@ -15,6 +15,11 @@ type Record struct {
 	// a target crashed, setup failed); Abort says why.
 	Partial bool   `json:"partial,omitempty"`
 	Abort   string `json:"abort,omitempty"`
+	// Notes are things that went wrong without stopping the run (a load
+	// executor's error, a sampler stream that broke).
+	Notes []string `json:"notes,omitempty"`
+	// Config is the run's settings (scenario parameters).
+	Config map[string]string `json:"config,omitempty"`
 
 	Targets []TargetInfo  `json:"targets"`
 	Ops     []Op          `json:"ops"`

@@ -72,7 +72,22 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (*Record, error) {
 		maxDur = 10 * time.Minute
 	}
 	rec := &recorder{rec: Record{Scenario: plan.Name, Started: time.Now(), Config: plan.Config}, progress: cfg.progress}
+	// The lab always comes down, even when ctx was cancelled (Ctrl-C), and
+	// before the Record is closed so that teardown problems are noted.
+	var downOnce sync.Once
+	down := func() {
+		downOnce.Do(func() {
+			rec.phase("lab-down")
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.downTimeout)
+			defer cancel()
+			if err := plan.Lab.Down(dctx); err != nil {
+				rec.note("lab down: " + err.Error())
+			}
+		})
+	}
+	defer down() // also on panic
 	finish := func(err error) (*Record, error) {
+		down()
 		r := rec.snapshot()
 		r.Ended = time.Now()
 		if err == nil && ctx.Err() != nil {
@@ -90,14 +105,6 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (*Record, error) {
 
 	rec.phase("lab-up")
 	targets, upErr := plan.Lab.Up(ctx)
-	defer func() {
-		rec.phase("lab-down")
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.downTimeout)
-		defer cancel()
-		if err := plan.Lab.Down(dctx); err != nil {
-			rec.note("lab down: " + err.Error())
-		}
-	}()
 	for _, t := range targets {
 		rec.addTarget(t.Info())
 	}

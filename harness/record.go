@@ -120,6 +120,10 @@ const (
 	ProcState ProcEventKind = "state"
 	// ProcReparent: a process's parent changed (its parent died).
 	ProcReparent ProcEventKind = "reparent"
+	// ProcExec: a process replaced its program (same pid, new Comm and
+	// Args), as sesman's forked children do when they exec Xvnc, chansrv or
+	// the window manager.
+	ProcExec ProcEventKind = "exec"
 	// Listen / Unlisten: a TCP socket in LISTEN state appeared or went away.
 	// Port, Addr and, when it could be found, PID are set.
 	Listen   ProcEventKind = "listen"

@@ -227,10 +227,12 @@ func readFull(fd int, buf []byte, pread bool) (int, error) {
 		if err != nil {
 			return total, err
 		}
-		if n == 0 {
+		total += n
+		// A short read is the end: procfs generates the whole file per
+		// read, so asking again to see 0 would cost a second generation.
+		if n == 0 || total < len(buf) {
 			break
 		}
-		total += n
 	}
 	return total, nil
 }

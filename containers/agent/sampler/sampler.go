@@ -33,6 +33,7 @@ type proc struct {
 	comm      string
 	fd        int    // /proc/PID/stat held open (real procfs), or -1
 	dir       string // root/PID
+	statPath  string // root/PID/stat, for trees where fds are not held
 }
 
 // Options configure a Sampler. Zero values: root "/proc", every state
@@ -193,7 +194,7 @@ func (s *Sampler) readStat(p *proc) (stat, error) {
 		n, err = readFull(p.fd, s.statbuf, true)
 	} else {
 		var b []byte
-		b, err = readFile(p.dir+"/stat", s.statbuf)
+		b, err = readFile(p.statPath, s.statbuf)
 		n = len(b)
 	}
 	if err != nil {
@@ -243,8 +244,9 @@ func (s *Sampler) refresh(now time.Time, p *proc) bool {
 // discover reads a process seen for the first time.
 func (s *Sampler) discover(now time.Time, pid int) (proc, bool) {
 	p := proc{pid: pid, fd: -1, dir: s.fs.root + "/" + strconv.Itoa(pid)}
+	p.statPath = p.dir + "/stat"
 	if s.fs.real {
-		fd, err := syscall.Open(p.dir+"/stat", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		fd, err := syscall.Open(p.statPath, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 		if err == nil {
 			p.fd = fd
 		} // else EMFILE or gone: fall back to path reads, or drop below

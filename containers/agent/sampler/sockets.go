@@ -68,6 +68,7 @@ type netlinkSockets struct {
 	req [2][16 + inetDiagReqV2Len]byte
 	buf []byte
 	seq uint32
+	sa  *syscall.SockaddrNetlink // the kernel; kept to avoid an allocation per send
 }
 
 func openNetlinkSockets() (*netlinkSockets, error) {
@@ -79,7 +80,7 @@ func openNetlinkSockets() (*netlinkSockets, error) {
 		syscall.Close(fd)
 		return nil, fmt.Errorf("sampler: bind sock_diag netlink socket: %w", err)
 	}
-	n := &netlinkSockets{fd: fd, buf: make([]byte, 64<<10)}
+	n := &netlinkSockets{fd: fd, buf: make([]byte, 64<<10), sa: &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK}}
 	for i, fam := range []byte{syscall.AF_INET, syscall.AF_INET6} {
 		r := n.req[i][:]
 		binary.NativeEndian.PutUint32(r[0:], uint32(len(r)))
@@ -113,11 +114,11 @@ func (n *netlinkSockets) listeners(dst []listener) ([]listener, error) {
 }
 
 func (n *netlinkSockets) dump(req []byte, dst []listener) ([]listener, error) {
-	if err := syscall.Sendto(n.fd, req, 0, &syscall.SockaddrNetlink{Family: syscall.AF_NETLINK}); err != nil {
+	if err := syscall.Sendto(n.fd, req, 0, n.sa); err != nil {
 		return dst, fmt.Errorf("sampler: send sock_diag request: %w", err)
 	}
 	for {
-		size, _, err := syscall.Recvfrom(n.fd, n.buf, 0)
+		size, err := syscall.Read(n.fd, n.buf)
 		if err == syscall.EINTR {
 			continue
 		}

@@ -1,0 +1,16 @@
+package fakeclient_test
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// procGroup puts a child in its own process group so that killGroup ends it
+// and everything it started (xvfb-run's Xvfb and xfreerdp).
+func procGroup() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+
+func killGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	}
+}

@@ -34,6 +34,7 @@ type config struct {
 	startupTimeout time.Duration
 	agentPath      string
 	runID          string
+	targetName     string
 }
 
 func defaultConfig() config {
@@ -292,4 +293,15 @@ func WithStartupTimeout(d time.Duration) Option {
 // to the running program, or built with `go build`).
 func WithAgent(path string) Option {
 	return func(c *config) error { c.agentPath = path; return nil }
+}
+
+// WithTargetName names the server in Records (default "xrdp-<version>").
+func WithTargetName(n string) Option {
+	return func(c *config) error {
+		if n == "" || strings.ContainsAny(n, " \t\n") {
+			return fmt.Errorf("target name %q: want a non-empty name without spaces", n)
+		}
+		c.targetName = n
+		return nil
+	}
 }

@@ -13,12 +13,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
 	tcexec "github.com/testcontainers/testcontainers-go/exec"
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
+	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
 // Ports inside every xrdp container.
@@ -36,9 +38,7 @@ const (
 )
 
 // User is a test user that exists in the container.
-type User struct {
-	Name, Password string
-}
+type User = harness.User
 
 // Server is one running xrdp container.
 type Server struct {
@@ -330,7 +330,8 @@ func (s *Server) Terminate(ctx context.Context) error {
 	}
 	var errs []error
 	if s.ctr != nil {
-		if err := s.ctr.Terminate(ctx, testcontainers.StopTimeout(3*time.Second)); err != nil {
+		// A container already gone (swept, crashed and removed) is fine.
+		if err := s.ctr.Terminate(ctx, testcontainers.StopTimeout(3*time.Second)); err != nil && !errdefs.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("containers: terminate %.12s: %w", s.ctr.GetContainerID(), err))
 		}
 	}

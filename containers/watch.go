@@ -1,0 +1,139 @@
+package containers
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/client"
+
+	"github.com/xrdp-harness/xrdp-harness/containers/agent"
+	"github.com/xrdp-harness/xrdp-harness/harness"
+)
+
+var _ harness.Target = (*Server)(nil)
+
+// Name is the target's name in Records: the one given with WithTargetName,
+// else "xrdp-<version>".
+func (s *Server) Name() string {
+	if s.cfg.targetName != "" {
+		return s.cfg.targetName
+	}
+	return "xrdp-" + s.image.Version
+}
+
+// Info describes the target for the Record.
+func (s *Server) Info() harness.TargetInfo {
+	return harness.TargetInfo{
+		Name:          s.Name(),
+		Version:       s.image.Version,
+		Flavour:       s.image.Flavour,
+		Image:         s.image.Ref,
+		Policy:        s.Policy(),
+		MaxSessions:   s.MaxSessions(),
+		DisplayOffset: s.DisplayOffset(),
+		Users:         s.cfg.users,
+		Config:        s.Settings(),
+	}
+}
+
+// WatchInterval is the sampler's period (10 Hz).
+const WatchInterval = 100 * time.Millisecond
+
+// Watch runs the agent's sampler inside the container and feeds its events
+// (process and socket changes, ticks, xrdp/sesman/reconnect log lines) to
+// sink until ctx ends or the stream breaks. The sampler is a `docker exec`
+// whose stdout is read as it is written.
+func (s *Server) Watch(ctx context.Context, sink harness.Sink) error {
+	if s.ctr == nil {
+		return errors.New("containers: watch: the container was not started")
+	}
+	docker := s.cfg.builder.docker
+	cmd := []string{AgentPath, "sample", "-interval", WatchInterval.String(),
+		"-log", "xrdp=" + XrdpLog, "-log", "sesman=" + SesmanLog, "-log", "reconnect=" + ReconnectLog,
+		"-log-from-start"}
+	ex, err := docker.ExecCreate(ctx, s.ctr.GetContainerID(), client.ExecCreateOptions{
+		Cmd: cmd, AttachStdout: true, AttachStderr: true})
+	if err != nil {
+		return fmt.Errorf("containers: watch %s: %w", s.Name(), err)
+	}
+	att, err := docker.ExecAttach(ctx, ex.ID, client.ExecAttachOptions{})
+	if err != nil {
+		return fmt.Errorf("containers: watch %s: %w", s.Name(), err)
+	}
+	pr, pw := io.Pipe()
+	var stderr strings.Builder
+	go func() {
+		_, err := stdcopy.StdCopy(pw, &limitedWriter{w: &stderr, n: 4096}, att.Reader)
+		pw.CloseWithError(err)
+	}()
+	// Closing the hijacked connection ends the copy above; the agent itself
+	// is stopped by pid (a closed attach does not kill an exec).
+	agentPID := 0
+	stopped := make(chan struct{})
+	defer close(stopped)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-stopped:
+		}
+		att.Close()
+	}()
+	defer func() {
+		if agentPID > 0 {
+			kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			_, _, _ = s.Exec(kctx, "kill", strconv.Itoa(agentPID))
+		}
+	}()
+	sc := bufio.NewScanner(pr)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		ev, err := agent.Decode(sc.Bytes())
+		if err != nil {
+			continue // a line we cannot read is not worth stopping the run
+		}
+		switch {
+		case ev.Proc != nil:
+			sink.Proc(*ev.Proc)
+		case ev.Tick != nil:
+			sink.Tick(*ev.Tick)
+		case ev.Log != nil:
+			sink.Log(*ev.Log)
+		case ev.Hello != nil:
+			agentPID = ev.Hello.PID
+		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	err = sc.Err()
+	if err == nil {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("containers: watch %s: sampler stream ended: %w (stderr: %s)", s.Name(), err, strings.TrimSpace(stderr.String()))
+}
+
+type limitedWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if l.n <= 0 {
+		return len(p), nil
+	}
+	q := p
+	if len(q) > l.n {
+		q = q[:l.n]
+	}
+	l.n -= len(q)
+	_, _ = l.w.Write(q)
+	return len(p), nil
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -141,7 +142,7 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (*Record, error) {
 	}
 
 	rec.phase("load")
-	env := Env{Targets: targets, Started: rec.rec.Started, Ops: NewOpLog(rec.op)}
+	env := Env{Targets: targets, Started: rec.rec.Started, Ops: NewOpLog(rec.op), ClientSeq: new(atomic.Int64)}
 	loadCtx, cancelLoad := context.WithTimeout(ctx, maxDur)
 	var work sync.WaitGroup
 	for _, e := range plan.Load {

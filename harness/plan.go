@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,6 +22,9 @@ type Env struct {
 	Ops     *OpLog
 	// Started is the run's start; schedules are offsets from it.
 	Started time.Time
+	// ClientSeq numbers clients across all executors of a run, so that
+	// client names (which xrdp logs and checkers match on) never repeat.
+	ClientSeq *atomic.Int64
 }
 
 // Target finds a target by name; "" means the first.

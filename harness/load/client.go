@@ -1,0 +1,170 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/xrdp-harness/xrdp-harness/fakeclient"
+	"github.com/xrdp-harness/xrdp-harness/fakeclient/scp"
+	"github.com/xrdp-harness/xrdp-harness/harness"
+)
+
+// Style is how a simulated user leaves.
+type Style string
+
+const (
+	Graceful Style = "graceful" // as a real client closes
+	Abrupt   Style = "abrupt"   // TCP reset, no goodbye
+	Vanish   Style = "vanish"   // stop reading, hold the socket until the run ends
+)
+
+// ParseStyle reads a style name.
+func ParseStyle(s string) (Style, error) {
+	switch Style(s) {
+	case Graceful, Abrupt, Vanish:
+		return Style(s), nil
+	}
+	return "", fmt.Errorf("disconnect style %q: want graceful, abrupt or vanish", s)
+}
+
+// Client logs a user into a target. Login returns the recorded operation
+// (Kind, Start, End, Outcome, Phases filled; the executor sets ID and
+// Kind reconnect) and, when it succeeded, a Session to end later.
+type Client interface {
+	Name() string
+	Login(ctx context.Context, t harness.Target, u harness.User, clientName string) (Session, harness.Op)
+}
+
+// Session is a logged-in user. Close ends it in a style and returns the
+// disconnect operation. Release frees what a vanished session still holds.
+type Session interface {
+	Close(ctx context.Context, style Style) harness.Op
+	Release()
+}
+
+// RDP is the fakeclient: a real RDP connection per login.
+type RDP struct {
+	// Timeout bounds one login (default 30s). A login that runs out of
+	// time mid-way is an "info" op: xrdp may or may not have acted.
+	Timeout time.Duration
+	// BPP is the color depth; sesman's Policy=Default keys sessions on it.
+	BPP int
+	// Settle is fakeclient's settle window (0: its default).
+	Settle time.Duration
+}
+
+var _ Client = RDP{}
+
+func (RDP) Name() string { return "rdp" }
+
+func (c RDP) Login(ctx context.Context, t harness.Target, u harness.User, clientName string) (Session, harness.Op) {
+	timeout := c.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	op := harness.Op{Target: t.Name(), User: u.Name, Client: clientName, Kind: harness.OpLogin, Display: -1, Start: time.Now()}
+	conn, res := fakeclient.Dial(ctx, fakeclient.Config{
+		Addr: t.RDPAddr(), User: u.Name, Password: u.Password, ClientName: clientName,
+		BPP: c.BPP, SettleTimeout: c.Settle,
+	})
+	op.End = time.Now()
+	op.Outcome, op.Reason, op.Phases = res.Outcome, string(res.Reason), res.Phases
+	if res.Err != nil {
+		op.Err = res.Err.Error()
+	}
+	if conn == nil {
+		return nil, op
+	}
+	return &rdpSession{conn: conn, op: op}, op
+}
+
+type rdpSession struct {
+	conn *fakeclient.Conn
+	op   harness.Op
+	once sync.Once
+}
+
+func (s *rdpSession) Close(ctx context.Context, style Style) harness.Op {
+	op := harness.Op{Target: s.op.Target, User: s.op.User, Client: s.op.Client, Kind: harness.OpDisconnect,
+		Style: string(style), Display: -1, Start: time.Now()}
+	fs := fakeclient.Graceful
+	switch style {
+	case Abrupt:
+		fs = fakeclient.Abrupt
+	case Vanish:
+		fs = fakeclient.Vanish
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	err := s.conn.Close(ctx, fs)
+	op.End = time.Now()
+	op.Outcome = harness.OK
+	if err != nil {
+		op.Outcome, op.Reason, op.Err = harness.Fail, "close", err.Error()
+	}
+	return op
+}
+
+func (s *rdpSession) Release() { s.once.Do(func() { _ = s.conn.Release() }) }
+
+// SCP asks sesman for sessions directly (SCP v0, xrdp 0.9.x): no RDP, no
+// xrdp process in between, so it reaches high reconnect rates cheaply and
+// learns the display from sesman's reply.
+type SCP struct {
+	Timeout time.Duration // default 30s
+	BPP     int           // 0: 24
+	Width   int           // 0: 1024
+	Height  int           // 0: 768
+}
+
+var _ Client = SCP{}
+
+func (SCP) Name() string { return "scp" }
+
+func (c SCP) Login(ctx context.Context, t harness.Target, u harness.User, clientName string) (Session, harness.Op) {
+	timeout := c.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	op := harness.Op{Target: t.Name(), User: u.Name, Client: clientName, Kind: harness.OpSCP, Display: -1, Start: time.Now()}
+	addr := t.SesmanAddr()
+	if addr == "" {
+		op.End, op.Outcome, op.Reason = op.Start, harness.Fail, "unsupported"
+		op.Err = "target " + t.Name() + " has no SCP v0 endpoint (xrdp 0.10 and later)"
+		return nil, op
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	reply, err := scp.RequestSession(ctx, addr, scp.SessionRequest{
+		Type: scp.Xvnc, Username: u.Name, Password: u.Password,
+		Width: uint16(c.Width), Height: uint16(c.Height), BPP: uint16(c.BPP),
+		ClientIP: clientName})
+	op.End = time.Now()
+	if err != nil {
+		op.Outcome, op.Reason, op.Err = harness.Fail, scp.Reason(err), err.Error()
+		var te *scp.TimeoutError
+		if errors.As(err, &te) || ctx.Err() != nil {
+			op.Outcome = harness.Info
+		}
+		return nil, op
+	}
+	op.Outcome, op.Display = harness.OK, reply.Display
+	return scpSession{op: op}, op
+}
+
+// scpSession: an SCP request leaves nothing open; the session lives on in
+// sesman like one whose RDP client went away.
+type scpSession struct{ op harness.Op }
+
+func (s scpSession) Close(context.Context, Style) harness.Op {
+	now := time.Now()
+	return harness.Op{Target: s.op.Target, User: s.op.User, Client: s.op.Client, Kind: harness.OpDisconnect,
+		Style: "none", Display: s.op.Display, Start: now, End: now, Outcome: harness.OK}
+}
+
+func (scpSession) Release() {}

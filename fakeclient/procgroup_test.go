@@ -2,7 +2,10 @@ package fakeclient_test
 
 import (
 	"os/exec"
+	"strconv"
 	"syscall"
+
+	"github.com/xrdp-harness/xrdp-harness/containers"
 )
 
 // procGroup puts a child in its own process group so that killGroup ends it
@@ -13,4 +16,8 @@ func killGroup(cmd *exec.Cmd) {
 	if cmd.Process != nil {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 	}
+}
+
+func userOf(userPrefix, passPrefix string, i int) containers.User {
+	return containers.User{Name: userPrefix + strconv.Itoa(i), Password: passPrefix + strconv.Itoa(i)}
 }

@@ -70,7 +70,7 @@ func BenchmarkLogin(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric((cpuTime() - cpu0).Seconds()/float64(i), "cpu-s/op")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(i), "cpu-s/op")
 }
 
 func rss() int64 {

@@ -103,7 +103,11 @@ func NewConfig(opts ...Option) (Config, error) {
 			errs = append(errs, err)
 		}
 	}
-	errs = append(errs, c.Validate()...)
+	if len(errs) == 0 {
+		// Options check their own values; this catches what they cannot
+		// (an Option written outside this package).
+		errs = c.Validate()
+	}
 	return c.withDefaults(), errors.Join(errs...)
 }
 

@@ -28,6 +28,41 @@ type Proc struct {
 	// for every other process.
 	Display int
 	VNCPort int
+
+	role role // set by the replayer; zero: work it out from Comm and Args
+}
+
+// role caches what kind of xrdp process a Proc is.
+type role uint8
+
+const (
+	roleUnset role = iota
+	roleOther
+	roleSesman
+	roleChansrv
+	roleXvnc
+)
+
+func (p Proc) roleOf() role {
+	if p.role != roleUnset {
+		return p.role
+	}
+	switch {
+	case p.Display >= 0:
+		return roleXvnc
+	case isSesmanName(p.Comm, p.Args):
+		return roleSesman
+	case p.Comm == "xrdp-chansrv" || argv0(p.Args) == "xrdp-chansrv":
+		return roleChansrv
+	}
+	return roleOther
+}
+
+func isSesmanName(comm, args string) bool {
+	if comm == "" {
+		comm = argv0(args)
+	}
+	return comm == "xrdp-sesman" || comm == "xrdp-sesexec"
 }
 
 // Zombie reports whether the process has exited and waits to be reaped.
@@ -35,22 +70,14 @@ func (p Proc) Zombie() bool { return p.State == "Z" }
 
 // IsSesman reports an xrdp-sesman process (or 0.10's per-session
 // xrdp-sesexec): the main daemon and its per-session children share it.
-func (p Proc) IsSesman() bool {
-	c := p.Comm
-	if c == "" {
-		c = argv0(p.Args)
-	}
-	return c == "xrdp-sesman" || c == "xrdp-sesexec"
-}
+func (p Proc) IsSesman() bool { return p.roleOf() == roleSesman }
 
 // IsXvnc reports an X server with a display (Xvnc, or Debian's Xtigervnc
 // under its own name).
 func (p Proc) IsXvnc() bool { return p.Display >= 0 }
 
 // IsChansrv reports the session's channel server.
-func (p Proc) IsChansrv() bool {
-	return p.Comm == "xrdp-chansrv" || argv0(p.Args) == "xrdp-chansrv"
-}
+func (p Proc) IsChansrv() bool { return p.roleOf() == roleChansrv }
 
 func argv0(args string) string {
 	a, _, _ := strings.Cut(strings.TrimSpace(args), " ")
@@ -112,6 +139,7 @@ type Table struct {
 	socks    map[int]map[string]Socket // port → addr → socket
 	nsocks   int
 	sockPID  map[int]int // owner pid → sockets it holds
+	xkids    map[int]int // pid → its X server and chansrv children
 	main     int         // cached main sesman pid (0: none)
 	dirty    bool        // main must be recomputed
 }
@@ -125,6 +153,7 @@ func newTable() *Table {
 		zombies:  map[int]struct{}{},
 		socks:    map[int]map[string]Socket{},
 		sockPID:  map[int]int{},
+		xkids:    map[int]int{},
 	}
 }
 
@@ -208,11 +237,14 @@ func (t *Table) findMain() int {
 	var bestProc *Proc
 	for pid := range t.sesman {
 		p := t.procs[pid]
-		if p.Zombie() || p.Comm == "xrdp-sesexec" || t.hasSessionChildren(pid) {
+		if p.Zombie() || p.Comm == "xrdp-sesexec" {
 			continue
 		}
-		if pp, ok := t.procs[p.PPID]; ok && pp.IsSesman() {
-			continue
+		if _, ok := t.sesman[p.PPID]; ok {
+			continue // a session child
+		}
+		if t.hasSessionChildren(pid) {
+			continue // an orphaned session
 		}
 		listens := t.listens(pid)
 		newer := bestProc == nil || p.Born.After(bestProc.Born) ||
@@ -227,31 +259,34 @@ func (t *Table) findMain() int {
 
 func (t *Table) listens(pid int) bool { return t.sockPID[pid] > 0 }
 
-func (t *Table) hasSessionChildren(pid int) bool {
-	for c := range t.children[pid] {
-		if p := t.procs[c]; p.IsXvnc() || p.IsChansrv() {
-			return true
-		}
-	}
-	return false
-}
+func (t *Table) hasSessionChildren(pid int) bool { return t.xkids[pid] > 0 }
 
 // SessionChildren returns the session processes of the main sesman: its
 // xrdp-sesman (0.10: xrdp-sesexec) children, zombies included, because an
 // unreaped child is a session sesman still holds.
 func (t *Table) SessionChildren() []Proc {
-	m, ok := t.MainSesman()
-	if !ok {
-		return nil
-	}
 	var out []Proc
-	for pid := range t.children[m.PID] {
-		if p := t.procs[pid]; p.IsSesman() {
-			out = append(out, *p)
-		}
+	for p := range t.sessionChildren() {
+		out = append(out, *p)
 	}
 	slices.SortFunc(out, func(a, b Proc) int { return cmp.Compare(a.PID, b.PID) })
 	return out
+}
+
+// sessionChildren yields the session children in no particular order,
+// without copying: for detectors that reconcile often.
+func (t *Table) sessionChildren() iter.Seq[*Proc] {
+	return func(yield func(*Proc) bool) {
+		m, ok := t.MainSesman()
+		if !ok {
+			return
+		}
+		for pid := range t.children[m.PID] {
+			if p := t.procs[pid]; p.IsSesman() && !yield(p) {
+				return
+			}
+		}
+	}
 }
 
 // SessionCount is the number of session processes: every xrdp-sesman or
@@ -350,6 +385,7 @@ func (t *Table) apply(ev harness.ProcEvent) Change {
 		if d, port, ok := parseXvnc(ev.Comm, ev.Args); ok {
 			p.Display, p.VNCPort = d, port
 		}
+		p.role = p.roleOf()
 		if p.Zombie() {
 			p.ZombieSince = ev.Time
 		}
@@ -469,6 +505,9 @@ func (t *Table) index(p *Proc) {
 		t.children[p.PPID] = kids
 	}
 	kids[p.PID] = struct{}{}
+	if p.IsXvnc() || p.IsChansrv() {
+		t.xkids[p.PPID]++
+	}
 	if p.IsSesman() {
 		t.sesman[p.PID] = struct{}{}
 	}
@@ -493,6 +532,11 @@ func (t *Table) unindex(p *Proc) {
 			delete(t.children, p.PPID)
 		}
 	}
+	if p.IsXvnc() || p.IsChansrv() {
+		if t.xkids[p.PPID]--; t.xkids[p.PPID] <= 0 {
+			delete(t.xkids, p.PPID)
+		}
+	}
 	delete(t.sesman, p.PID)
 	if p.Zombie() {
 		delete(t.zombies, p.PID)
@@ -511,10 +555,15 @@ func (t *Table) unindex(p *Proc) {
 }
 
 // touch marks the main-sesman cache stale when p can change the answer: a
-// sesman process itself, or a child of one.
+// sesman process itself, or an X server or chansrv under one (which marks
+// an orphaned session). Other children (window managers, reconnect
+// scripts) leave it alone: they come and go with every request.
 func (t *Table) touch(p *Proc) {
 	if p.IsSesman() || p.PID == t.main {
 		t.dirty = true
+		return
+	}
+	if !p.IsXvnc() && !p.IsChansrv() {
 		return
 	}
 	if _, ok := t.sesman[p.PPID]; ok {

@@ -79,7 +79,7 @@ func sessionLives(r *harness.Record, target string, end time.Time) (sessions, xs
 		}
 		pending = false
 		tab := p.Table()
-		for _, s := range tab.SessionChildren() {
+		for s := range tab.sessionChildren() {
 			if _, ok := held[s.PID]; !ok {
 				l := &life{pid: s.PID, ppid: s.PPID, display: -1, from: s.Seen}
 				held[s.PID] = l

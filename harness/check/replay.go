@@ -129,7 +129,7 @@ type Socket struct {
 // a replay. It keeps small indexes so the xrdp-shaped questions below cost
 // about the number of sesman processes, not the size of the table.
 type Table struct {
-	At       time.Time // time of the last applied event
+	At       time.Time // time of the last applied event, or of the last AdvanceTo
 	procs    map[int]*Proc
 	children map[int]map[int]struct{} // ppid → pids
 	sesman   map[int]struct{}         // xrdp-sesman / xrdp-sesexec pids
@@ -196,8 +196,28 @@ func (t *Table) collect(set map[int]struct{}) []Proc {
 // ZombieCount is the number of zombies.
 func (t *Table) ZombieCount() int { return len(t.zombies) }
 
-// Zombies returns the zombies, by pid.
-func (t *Table) Zombies() []Proc { return t.collect(t.zombies) }
+// Zombie is a defunct process with what a report needs about it.
+type Zombie struct {
+	Proc
+	Age        time.Duration // since it was first seen defunct, as of Table.At
+	Parent     Proc          // zero when the parent is not in the table
+	ParentMain bool          // the parent is the main sesman
+}
+
+// Zombies returns the zombies, by pid, with their age and parent.
+func (t *Table) Zombies() []Zombie {
+	m, hasMain := t.MainSesman()
+	out := make([]Zombie, 0, len(t.zombies))
+	for _, p := range t.collect(t.zombies) {
+		z := Zombie{Proc: p, Age: t.At.Sub(p.ZombieSince)}
+		if pp, ok := t.procs[p.PPID]; ok {
+			z.Parent = *pp
+			z.ParentMain = hasMain && pp.PID == m.PID
+		}
+		out = append(out, z)
+	}
+	return out
+}
 
 // XvncCount is the number of live X servers.
 func (t *Table) XvncCount() int { return t.nxvnc }
@@ -693,9 +713,13 @@ func (p *Replayer) Until(t time.Time) iter.Seq[Change] {
 	}
 }
 
-// AdvanceTo applies every event stamped at or before t.
+// AdvanceTo applies every event stamped at or before t; the table is then
+// as of t (Table.At = t, which is what zombie ages count to).
 func (p *Replayer) AdvanceTo(t time.Time) {
 	for range p.Until(t) {
+	}
+	if t.After(p.table.At) {
+		p.table.At = t
 	}
 }
 

@@ -3,6 +3,7 @@ package check
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
@@ -51,7 +52,13 @@ func TestReplayerSessions(t *testing.T) {
 	tab = p.At(at(4.5))
 	z := tab.Zombies()
 	if len(z) != 1 || z[0].PID != 300 || !z[0].ZombieSince.Equal(at(4)) || tab.ZombieCount() != 1 {
-		t.Errorf("zombies = %+v, want reconnectwm.sh since 4s", z)
+		t.Fatalf("zombies = %+v, want reconnectwm.sh since 4s", z)
+	}
+	if z[0].Age != 500*time.Millisecond || z[0].Parent.PID != 10 || !z[0].ParentMain {
+		t.Errorf("zombie age %v parent %d main %v, want 0.5s under the main sesman", z[0].Age, z[0].Parent.PID, z[0].ParentMain)
+	}
+	if z := p.At(at(4.9)).Zombies(); len(z) != 1 || z[0].Age != 900*time.Millisecond {
+		t.Errorf("at 4.9s: zombies %+v, want one aged 0.9s", z)
 	}
 	// A reconnect script forked by the main sesman is not a session.
 	if tab.SessionCount() != 2 {

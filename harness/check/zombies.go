@@ -252,7 +252,8 @@ func (z Zombies) check(r *harness.Record, target string, cfg Config) harness.Ver
 		v.Summary = fmt.Sprintf("no zombie seen lasting past %s, but %d unconfirmed and %d blind spans longer than the grace",
 			secs(grace), len(uncertain), len(blind))
 		if !growthKnown && len(uncertain) == 0 && len(blind) == 0 {
-			v.Summary = "no zombie lasted past the grace, but the end of the run was not watched: growth unknown"
+			v.Summary = "no zombie lasted past the grace, but growth is unknown: the run is shorter than the grace " +
+				"or its end was not watched"
 		}
 	default:
 		v.Valid = harness.Valid

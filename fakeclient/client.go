@@ -301,7 +301,13 @@ func (d *dialRun) classify(err error) *Error {
 	if e.Phase == "" {
 		e.Phase = d.phase
 	}
-	if cerr := d.ctx.Err(); cerr != nil && (e.Reason == "" || isNetErr(e.Err)) {
+	cerr := d.ctx.Err()
+	if cerr == nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		// Dial only sets deadlines from ctx: the conn's deadline can fire
+		// a moment before ctx's own timer marks it done.
+		cerr = context.DeadlineExceeded
+	}
+	if cerr != nil && (e.Reason == "" || isNetErr(e.Err)) {
 		// The deadline or cancel interrupted I/O: whatever error the I/O
 		// returned, the cause is the context.
 		e.Reason = ReasonTimeout
@@ -322,7 +328,7 @@ func (d *dialRun) classify(err error) *Error {
 	case d.phase == PhaseTLS:
 		e.Reason = ReasonTLS
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed):
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe):
 		e.Reason = ReasonServerDisconnect
 	default:
 		e.Reason = ReasonProtocol

@@ -20,10 +20,40 @@
 //
 // # Login success
 //
-// With autologon and a wrong password xrdp 0.9.x keeps the connection open and
-// paints its own login screen and log window instead of the session. The
-// client tells the two apart by what xrdp draws: see Discriminator in
-// client.go for the rule and why it holds.
+// With autologon and a wrong password xrdp 0.9.x keeps the connection open
+// and paints its own login screen and log window instead of the session, so
+// "the connection sequence finished" says nothing. Dial decides by what
+// xrdp draws after the Font Map (observed with 0.9.21.1, recorded in
+// testdata/replay-*.json, and read from xrdp's xrdp_cache.c and xrdp_wm.c):
+//
+//   - Session: a pointer update (new, color or cached pointer) for a cache
+//     slot ≥ 2. xrdp's window manager puts its two static cursors in slots
+//     0 and 1 (xrdp_cache_add_pointer_static) right after activation, in
+//     both outcomes; cursors from the session module (the VNC cursor of
+//     Xvnc, or xorgxrdp's) go through xrdp_cache_add_pointer, which only
+//     uses slots from 2. So the session's cursor appears exactly when xrdp
+//     has connected to the session: about 0.2-0.4 s after the Font Map here,
+//     right after xrdp logs "VNC connection complete, connected ok". A
+//     session whose desktop is idle sends no bitmap at all (xrdp clears the
+//     screen with one opaque-rectangle order), which is why drawing updates
+//     cannot serve as the signal.
+//   - Not a session: xrdp's window manager drawing its own windows. After a
+//     failed login (PAM delay, about 2 s) it draws the login window and the
+//     log window, about seventy drawing orders; the session path draws one.
+//     When 16 or more orders arrive before the session's cursor, Dial waits
+//     SettleTimeout (at least 300ms) more for the cursor and otherwise fails
+//     with ReasonNoSession. The same rule catches sesman refusals and "VNC
+//     error - problem connecting", which also end in xrdp's log window.
+//   - After the session's cursor, Dial keeps watching for SettleTimeout for a
+//     Set Error Info PDU, a Disconnect Provider Ultimatum or a close, then
+//     reports ok.
+//   - Neither before the context's deadline: outcome info, ReasonTimeout,
+//     with the update and order counts in the error.
+//
+// The cursor rule depends on xrdp's pointer cache layout, which has been the
+// same from 0.9.0 to 0.10.x; a server that sends no cursor for its session
+// (not xrdp with Xvnc or xorgxrdp) would make Dial end with info/timeout,
+// never with a false ok.
 //
 // # Phases
 //

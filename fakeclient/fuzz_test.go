@@ -18,31 +18,38 @@ import (
 func recordedFrames(f *testing.F) [][]byte {
 	var frames [][]byte
 	for _, tc := range replayCases {
-		raw, err := os.ReadFile(filepath.Join("testdata", tc.file))
-		if err != nil {
-			f.Fatalf("seed corpus: %v", err)
-		}
-		var rec recording
-		if err := json.Unmarshal(raw, &rec); err != nil {
-			f.Fatalf("seed corpus: %v", err)
-		}
-		var stream []byte
-		for _, ch := range rec.Chunks {
-			stream = append(stream, ch.Data...)
-		}
-		r := bytes.NewReader(stream)
-		var buf []byte
-		for {
-			start := len(stream) - r.Len()
-			fr, err := readFrame(r, &buf, 1<<16)
-			if err != nil {
-				break
-			}
-			frames = append(frames, append([]byte(nil), stream[start:start+fr.total]...))
-		}
+		frames = append(frames, framesOf(f, tc.file)...)
 	}
 	if len(frames) < 10 {
 		f.Fatalf("seed corpus: only %d frames", len(frames))
+	}
+	return frames
+}
+
+// framesOf splits one recording's server stream into whole frames.
+func framesOf(t testing.TB, file string) [][]byte {
+	raw, err := os.ReadFile(filepath.Join("testdata", file))
+	if err != nil {
+		t.Fatalf("recording: %v", err)
+	}
+	var rec recording
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatalf("recording: %v", err)
+	}
+	var stream []byte
+	for _, ch := range rec.Chunks {
+		stream = append(stream, ch.Data...)
+	}
+	var frames [][]byte
+	r := bytes.NewReader(stream)
+	var buf []byte
+	for {
+		start := len(stream) - r.Len()
+		fr, err := readFrame(r, &buf, 1<<16)
+		if err != nil {
+			break
+		}
+		frames = append(frames, append([]byte(nil), stream[start:start+fr.total]...))
 	}
 	return frames
 }

@@ -76,6 +76,11 @@ func parseConnectResponse(f frame) (serverData, *Error) {
 	if f.truncated() {
 		return serverData{}, protoErr(pdu, len(f.b), "%d-byte PDU exceeds the read limit", f.total)
 	}
+	if r.left() >= 2 && r.b[r.off]>>2 == mcsDPUM {
+		// The server gave up on the connection instead of answering.
+		return serverData{}, &Error{Reason: ReasonServerDisconnect, PDU: pduDPUM, Offset: -1,
+			Code: uint32(r.b[r.off]&0x03)<<1 | uint32(r.b[r.off+1]>>7)}
+	}
 	n := r.berAppTag(tagConnectResponse)
 	body := r.sub(n, pdu)
 	result := body.berUint(berEnumerated)

@@ -48,6 +48,7 @@ type zombieLife struct {
 	parentMain bool   // the parent was the main sesman
 	from, to   time.Time
 	atEnd      bool // still defunct when the record ended
+	atStart    bool // already defunct in the first snapshot
 	reparented bool // its parent died before reaping it
 }
 
@@ -59,7 +60,11 @@ func (l *zombieLife) describe() string {
 	case l.parentMain:
 		parent = fmt.Sprintf("%d (%s, main sesman)", l.ppid, l.parent)
 	}
-	s := fmt.Sprintf("pid %d [%s] <defunct> under %s, defunct %s", l.pid, l.comm, parent, secs(l.to.Sub(l.from)))
+	atLeast := ""
+	if l.atStart {
+		atLeast = "at least "
+	}
+	s := fmt.Sprintf("pid %d [%s] <defunct> under %s, defunct %s%s", l.pid, l.comm, parent, atLeast, secs(l.to.Sub(l.from)))
 	if l.atEnd {
 		s += " and still at the end"
 	} else {
@@ -84,16 +89,31 @@ func zombieSeries(r *harness.Record, target string, end time.Time) ([]*zombieLif
 	live := map[int]*zombieLife{}
 	var lives []*zombieLife
 	var series []countPoint
-	open := func(ch Change) {
+	// A zombie's parent is looked up once the snapshot that showed it is
+	// complete: in the first snapshot the parent may come later.
+	var unresolved []*zombieLife
+	var batch time.Time
+	resolve := func() {
 		tab := p.Table()
-		l := &zombieLife{pid: ch.Proc.PID, ppid: ch.Proc.PPID, comm: ch.Proc.Comm, from: ch.Event.Time}
-		if pp, ok := tab.Proc(ch.Proc.PPID); ok {
-			l.parent = pp.Comm
-			m, ok := tab.MainSesman()
-			l.parentMain = ok && m.PID == pp.PID
+		for _, l := range unresolved {
+			if pp, ok := tab.Proc(l.ppid); ok {
+				l.parent = pp.Comm
+				m, ok := tab.MainSesman()
+				l.parentMain = ok && m.PID == pp.PID
+			}
 		}
+		unresolved = unresolved[:0]
+	}
+	var first time.Time
+	if t, ok := p.Peek(); ok {
+		first = t
+	}
+	open := func(ch Change) {
+		l := &zombieLife{pid: ch.Proc.PID, ppid: ch.Proc.PPID, comm: ch.Proc.Comm, from: ch.Event.Time,
+			atStart: ch.Event.Time.Equal(first)}
 		live[l.pid] = l
 		lives = append(lives, l)
+		unresolved = append(unresolved, l)
 	}
 	closeAt := func(pid int, t time.Time) {
 		if l, ok := live[pid]; ok {
@@ -101,7 +121,15 @@ func zombieSeries(r *harness.Record, target string, end time.Time) ([]*zombieLif
 			delete(live, pid)
 		}
 	}
-	for ch := range p.Changes() {
+	for {
+		if next, ok := p.Peek(); !ok || !next.Equal(batch) {
+			resolve()
+			if !ok {
+				break
+			}
+			batch = next
+		}
+		ch, _ := p.Next()
 		ev := ch.Event
 		switch ev.Kind {
 		case harness.ProcStart:

@@ -111,6 +111,12 @@ func TestZombies(t *testing.T) {
 				b := newBuilder().lab(0).session(1, 100, 10).ticks(0, 30).end(30)
 				return b.exit(5, 103).zombie(5, 100).reparent(5.5, 103, 1).exit(5.6, 100)
 			}},
+		{name: "first snapshot lists a zombie before its parent", want: harness.Invalid,
+			build: func() *builder {
+				b := newBuilder().zombieProc(0, 900, 10, "reconnectwm.sh").lab(0)
+				return b.ticks(0, 30).end(30)
+			},
+			mention: "pid 900 [reconnectwm.sh] <defunct> under 10 (xrdp-sesman, main sesman), defunct at least 30.0s and still at the end"},
 		{name: "a longer custom grace", want: harness.Valid, opts: []Option{WithZombieGrace(10e9)},
 			build: func() *builder {
 				return newBuilder().lab(0).ticks(0, 30).end(30).reconnectScript(5, 1000, 6)

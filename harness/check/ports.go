@@ -98,7 +98,7 @@ func portLives(r *harness.Record, target string, end time.Time) (xs []*xLife, li
 	for ch := range p.Changes() {
 		ev := ch.Event
 		switch ev.Kind {
-		case harness.ProcStart:
+		case harness.ProcStart, harness.ProcExec: // exec: a forked child becoming Xvnc
 			closeX(ev.PID, ev.Time)
 			if ch.Proc.IsXvnc() && !ch.Proc.Zombie() {
 				x := &xLife{pid: ev.PID, display: ch.Proc.Display, port: ch.Proc.VNCPort, from: ev.Time}

@@ -436,6 +436,27 @@ func (t *Table) apply(ev harness.ProcEvent) Change {
 		}
 		t.index(p)
 		ch.Proc = *p
+	case harness.ProcExec:
+		// Same pid, new program: sesman's forked children become Xvnc,
+		// chansrv and the window manager this way.
+		p, ok := t.procs[ev.PID]
+		if !ok {
+			ch.Known = false
+			break
+		}
+		ch.Prev = *p
+		t.unindex(p)
+		p.Comm, p.Args = ev.Comm, ev.Args
+		if ev.PPID != 0 {
+			p.PPID = ev.PPID
+		}
+		p.Display, p.VNCPort = -1, 0
+		if d, port, ok := parseXvnc(ev.Comm, ev.Args); ok {
+			p.Display, p.VNCPort = d, port
+		}
+		p.role = p.roleOf()
+		t.index(p)
+		ch.Proc = *p
 	case harness.ProcReparent:
 		p, ok := t.procs[ev.PID]
 		if !ok {

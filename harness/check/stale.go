@@ -104,7 +104,7 @@ func sessionLives(r *harness.Record, target string, end time.Time) (sessions, xs
 		ch, _ := p.Next()
 		ev := ch.Event
 		switch ev.Kind {
-		case harness.ProcStart:
+		case harness.ProcStart, harness.ProcExec: // exec: a forked child becoming Xvnc
 			closeIn(held, ev.PID, ev.Time)
 			closeIn(xs, ev.PID, ev.Time)
 			if ch.Proc.IsXvnc() && !ch.Proc.Zombie() {

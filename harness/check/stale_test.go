@@ -40,6 +40,18 @@ func TestStale(t *testing.T) {
 				return b.endSession(30, 200, 11)
 			},
 			metrics: map[string]float64{"stale_sessions": 0, "stale_reconnects": 0, "sessions_seen": 2, "reconnects_seen": 1}},
+		{name: "X server seen first as a forked sesman child that then execs Xvnc (as the real sampler reports it)", want: harness.Valid,
+			build: func() *builder {
+				b := newBuilder().lab(0).ticks(0, 60).end(60)
+				b.proc(1, 100, 10, "xrdp-sesman", "xrdp-sesman").
+					proc(1, 101, 100, "xrdp-sesman", "xrdp-sesman").
+					ev(harness.ProcEvent{Time: at(1.1), Kind: harness.ProcExec, PID: 101, PPID: 100, Comm: "Xvnc",
+						Args: "Xvnc :11 -auth .Xauthority -geometry 1024x768 -depth 32 -nolisten tcp -localhost"}).
+					listen(1.3, 5911, 101)
+				return b.sesmanLog(30, "++ reconnected session: username u6, display :11.0, session_pid 100").
+					reconnectLog(30, 500, "u6", 11)
+			},
+			metrics: map[string]float64{"stale_sessions": 0, "stale_reconnects": 0}},
 		{name: "0.9.17 defect: unnoticed end, then a reconnect to the dead display", want: harness.Invalid,
 			build: func() *builder {
 				b := newBuilder().version("0.9.17").lab(0).ticks(0, 60).end(60)

@@ -55,6 +55,15 @@ func TestLeaks(t *testing.T) {
 				return threeUsers().op(harness.OpLogin, "u4", 5, 7, harness.Fail, display(13), reason("server-disconnect")).
 					session(5.5, 400, 13)
 			}},
+		{name: "near miss: a slow X start keeps forked children named xrdp-sesman", want: harness.Valid,
+			build: func() *builder {
+				b := newBuilder().lab(0).ticks(0, 60).end(60).op(harness.OpLogin, "u1", 0.5, 12, harness.OK)
+				b.proc(1, 100, 10, "xrdp-sesman", "xrdp-sesman").
+					proc(1, 101, 100, "xrdp-sesman", "xrdp-sesman").proc(1, 103, 100, "xrdp-sesman", "xrdp-sesman")
+				b.ev(harness.ProcEvent{Time: at(9), Kind: harness.ProcExec, PID: 101, Comm: "Xvnc", Args: "Xvnc :10"})
+				return b.ev(harness.ProcEvent{Time: at(10), Kind: harness.ProcExec, PID: 103, Comm: "sleep", Args: "sleep infinity"})
+			},
+			metrics: map[string]float64{"sessions_max": 1, "xvnc_max": 1}},
 		{name: "a failed login without a display does not", want: harness.Invalid,
 			build: func() *builder {
 				return threeUsers().op(harness.OpLogin, "u4", 5, 7, harness.Fail, reason("server-disconnect")).

@@ -140,8 +140,12 @@ type Table struct {
 	nsocks   int
 	sockPID  map[int]int // owner pid → sockets it holds
 	xkids    map[int]int // pid → its X server and chansrv children
-	main     int         // cached main sesman pid (0: none)
-	dirty    bool        // main must be recomputed
+	// sesmanKids counts each pid's sesman children; nested is the number
+	// of sesman processes whose parent is a sesman too.
+	sesmanKids map[int]int
+	nested     int
+	main       int  // cached main sesman pid (0: none)
+	dirty      bool // main must be recomputed
 }
 
 func newTable() *Table {
@@ -154,6 +158,8 @@ func newTable() *Table {
 		socks:    map[int]map[string]Socket{},
 		sockPID:  map[int]int{},
 		xkids:    map[int]int{},
+
+		sesmanKids: map[int]int{},
 	}
 }
 
@@ -309,13 +315,16 @@ func (t *Table) sessionChildren() iter.Seq[*Proc] {
 	}
 }
 
-// SessionCount is the number of session processes: every xrdp-sesman or
-// xrdp-sesexec process but the main one, which counts sessions held by the
-// daemon and sessions orphaned by an earlier daemon alike.
+// SessionCount is the number of session processes: the session children
+// of the main sesman (defunct ones included) and sessions orphaned by an
+// earlier daemon (sesman processes whose parent is not a sesman, other than
+// the main one). Children a session child forked and has not exec'd yet
+// (its X server and window manager, still named xrdp-sesman for up to the
+// X start timeout) are not sessions.
 func (t *Table) SessionCount() int {
-	n := len(t.sesman)
-	if _, ok := t.MainSesman(); ok {
-		n--
+	n := len(t.sesman) - t.nested
+	if m, ok := t.MainSesman(); ok {
+		n += t.sesmanKids[m.PID] - 1
 	}
 	return n
 }
@@ -551,6 +560,11 @@ func (t *Table) index(p *Proc) {
 	}
 	if p.IsSesman() {
 		t.sesman[p.PID] = struct{}{}
+		t.sesmanKids[p.PPID]++
+		if _, ok := t.sesman[p.PPID]; ok {
+			t.nested++
+		}
+		t.nested += t.sesmanKids[p.PID]
 	}
 	if p.Zombie() {
 		t.zombies[p.PID] = struct{}{}
@@ -578,7 +592,16 @@ func (t *Table) unindex(p *Proc) {
 			delete(t.xkids, p.PPID)
 		}
 	}
-	delete(t.sesman, p.PID)
+	if p.IsSesman() {
+		delete(t.sesman, p.PID)
+		if t.sesmanKids[p.PPID]--; t.sesmanKids[p.PPID] <= 0 {
+			delete(t.sesmanKids, p.PPID)
+		}
+		if _, ok := t.sesman[p.PPID]; ok {
+			t.nested--
+		}
+		t.nested -= t.sesmanKids[p.PID]
+	}
 	if p.Zombie() {
 		delete(t.zombies, p.PID)
 	} else if p.IsXvnc() {

@@ -105,6 +105,36 @@ func TestReplayerRestartedSesman(t *testing.T) {
 	}
 }
 
+func TestReplayerExec(t *testing.T) {
+	// sesman's session child forks its X server and window manager; both
+	// are xrdp-sesman until they exec, the window manager only once the X
+	// server answers.
+	b := newBuilder().lab(0).proc(1, 100, 10, "xrdp-sesman", "xrdp-sesman").
+		proc(1, 101, 100, "xrdp-sesman", "xrdp-sesman").proc(1, 103, 100, "xrdp-sesman", "xrdp-sesman")
+	b.ev(harness.ProcEvent{Time: at(2), Kind: harness.ProcExec, PID: 101, Comm: "Xvnc", Args: "Xvnc :10 -nolisten tcp"})
+	b.ev(harness.ProcEvent{Time: at(3), Kind: harness.ProcExec, PID: 103, Comm: "sleep", Args: "sleep infinity"})
+	b.proc(4, 50, 1, "xrdp-sesman", "xrdp-sesman") // an orphan seen late
+	p := NewReplayer(b.record(), "t1")
+	for _, tc := range []struct {
+		s              float64
+		sessions, xvnc int
+		children       []int
+	}{{1.5, 1, 0, []int{100}}, {2.5, 1, 1, []int{100}}, {3.5, 1, 1, []int{100}}, {4.5, 2, 1, []int{100}}} {
+		tab := p.At(at(tc.s))
+		if tab.SessionCount() != tc.sessions || tab.XvncCount() != tc.xvnc || !slices.Equal(pids(tab.SessionChildren()), tc.children) {
+			t.Errorf("at %vs: sessions %d xvnc %d children %v, want %d %d %v", tc.s, tab.SessionCount(), tab.XvncCount(),
+				pids(tab.SessionChildren()), tc.sessions, tc.xvnc, tc.children)
+		}
+	}
+	tab := p.At(at(3.5))
+	if w, ok := tab.WindowManager(100); !ok || w.Comm != "sleep" {
+		t.Errorf("window manager = %+v %v", w, ok)
+	}
+	if d, ok := tab.SessionDisplay(100); !ok || d != 10 {
+		t.Errorf("display = %d %v", d, ok)
+	}
+}
+
 func TestReplayerMainWithoutSocketPids(t *testing.T) {
 	// Without socket owners, the candidate without X children is main.
 	b := newBuilder()

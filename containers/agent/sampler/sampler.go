@@ -34,7 +34,14 @@ type proc struct {
 	fd        int    // /proc/PID/stat held open (real procfs), or -1
 	dir       string // root/PID
 	statPath  string // root/PID/stat, for trees where fds are not held
+	// argsRetries counts samples left in which to re-read an empty
+	// cmdline: a process caught mid-exec shows its new comm before its new
+	// cmdline exists, so Xvnc would otherwise stay without ":D".
+	argsRetries uint8
 }
+
+// argsRetryLimit bounds re-reads for processes whose cmdline stays empty.
+const argsRetryLimit = 20
 
 // Options configure a Sampler. Zero values: root "/proc", every state
 // letter change folded into classes (see AllStates).
@@ -225,7 +232,15 @@ func (s *Sampler) refresh(now time.Time, p *proc) bool {
 	}
 	if string(st.comm) != p.comm {
 		p.comm = string(st.comm)
-		s.procEvent(now, kExec, p, s.fs.readArgs(p.dir), time.Time{})
+		args := s.fs.readArgs(p.dir)
+		p.argsRetries = retriesFor(args, st.state)
+		s.procEvent(now, kExec, p, args, time.Time{})
+	} else if p.argsRetries > 0 && st.state != 'Z' {
+		p.argsRetries--
+		if args := s.fs.readArgs(p.dir); args != "" {
+			p.argsRetries = 0
+			s.procEvent(now, kExec, p, args, time.Time{}) // same comm, the args it was missing
+		}
 	}
 	if st.ppid != p.ppid {
 		p.ppid = st.ppid
@@ -262,8 +277,19 @@ func (s *Sampler) discover(now time.Time, pid int) (proc, bool) {
 		return proc{}, false
 	}
 	p.ppid, p.state, p.start, p.comm = st.ppid, st.state, st.start, string(st.comm)
-	s.procEvent(now, kStart, &p, s.fs.readArgs(p.dir), s.fs.born(st.start))
+	args := s.fs.readArgs(p.dir)
+	p.argsRetries = retriesFor(args, st.state)
+	s.procEvent(now, kStart, &p, args, s.fs.born(st.start))
 	return p, true
+}
+
+// retriesFor says how often to re-read an empty cmdline: never for
+// zombies (theirs is always empty).
+func retriesFor(args string, state byte) uint8 {
+	if args != "" || state == 'Z' {
+		return 0
+	}
+	return argsRetryLimit
 }
 
 func (s *Sampler) exit(now time.Time, p *proc) {

@@ -237,6 +237,18 @@ func TestChanges(t *testing.T) {
 		)
 	})
 
+	t.Run("a process caught mid-exec gets its args once its cmdline exists", func(t *testing.T) {
+		// comm already says Xvnc, cmdline is still empty (the new program's
+		// memory is not set up yet): without a re-read, ":D" is never seen.
+		f.stat(600, "Xvnc", 'R', 249, 6000)
+		f.write("600/cmdline", "")
+		expectEvents(t, step(), "start 600 ppid=249 Xvnc R []")
+		expectEvents(t, step())
+		f.write("600/cmdline", "Xvnc\x00:12\x00-localhost\x00")
+		expectEvents(t, step(), "exec 600 ppid=249 Xvnc  [Xvnc :12 -localhost]")
+		expectEvents(t, step())
+	})
+
 	t.Run("a process that vanishes between listing and reading is skipped", func(t *testing.T) {
 		f.write("500/cmdline", "ghost\x00") // no stat file: gone before we read it
 		expectEvents(t, step())

@@ -142,7 +142,9 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (*Record, error) {
 	}
 
 	rec.phase("load")
-	env := Env{Targets: targets, Started: rec.rec.Started, Ops: NewOpLog(rec.op), ClientSeq: new(atomic.Int64)}
+	// Schedules count from the start of the load, not of the run: booting
+	// the lab takes a varying time.
+	env := Env{Targets: targets, Started: time.Now(), Ops: NewOpLog(rec.op), ClientSeq: new(atomic.Int64)}
 	loadCtx, cancelLoad := context.WithTimeout(ctx, maxDur)
 	var work sync.WaitGroup
 	for _, e := range plan.Load {

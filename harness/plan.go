@@ -20,7 +20,8 @@ type Executor interface {
 type Env struct {
 	Targets []Target
 	Ops     *OpLog
-	// Started is the run's start; schedules are offsets from it.
+	// Started is when the load phase began (the lab is up and watched);
+	// fault schedules are offsets from it.
 	Started time.Time
 	// ClientSeq numbers clients across all executors of a run, so that
 	// client names (which xrdp logs and checkers match on) never repeat.

@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 const usage = `usage: xrdp-harness-agent COMMAND [ARGS]
-  sample [-interval 100ms] [-log src=path ...] [-log-from-start] [-all-states] [-once]
+  sample [-interval 100ms] [-log src=path ...] [-log-from-start] [-all-states] [-once] [-exit-on-eof=false]
   rfb-probe ADDR [-password-guid HEX | -password PW] [-timeout 5s]
   ini-set FILE SECTION KEY VALUE
   ini-add FILE SECTION KEY VALUE
@@ -89,4 +89,12 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// flagError makes a flag parsing error a usage error (exit status 2).
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return usageError(err.Error())
 }

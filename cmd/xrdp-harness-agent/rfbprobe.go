@@ -26,7 +26,7 @@ func cmdRFBProbe(ctx context.Context, args []string, stdout io.Writer) error {
 	timeout := fs.Duration("timeout", 5*time.Second, "give up after this long")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return err
+		return flagError(err)
 	}
 	if len(pos) != 1 {
 		return usageError("want exactly one ADDR (host:port)")

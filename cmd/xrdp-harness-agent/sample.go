@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -34,8 +35,9 @@ func cmdSample(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.BoolVar(&cfg.AllStates, "all-states", false, "report every state letter change (default: R/S/D/I flips are not reported)")
 	fs.StringVar(&cfg.Root, "root", "/proc", "proc tree to read")
 	fs.BoolVar(&cfg.Once, "once", false, "take one snapshot and exit")
+	exitOnEOF := fs.Bool("exit-on-eof", true, "when stdin is a pipe or socket (docker exec -i), exit at its EOF")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return flagError(err)
 	}
 	if fs.NArg() > 0 {
 		return usageError("sample takes no arguments, got " + strings.Join(fs.Args(), " "))
@@ -44,7 +46,26 @@ func cmdSample(ctx context.Context, args []string, stdout io.Writer) error {
 		return usageError("-interval " + cfg.Interval.String() + " is below 10ms")
 	}
 	cfg.Logs = logs
+	// A killed docker exec client does not stop the process it started:
+	// the agent would sample forever into a pipe nobody reads. With
+	// docker exec -i the client's death closes stdin, so EOF means "stop".
+	if *exitOnEOF && stdinIsStream() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			io.Copy(io.Discard, os.Stdin)
+			cancel()
+		}()
+	}
 	// Unbuffered on purpose: Run writes each snapshot in one call, and a
 	// buffer would hold a new zombie back from the harness.
 	return sampler.Run(ctx, cfg, stdout)
+}
+
+// stdinIsStream: stdin is a pipe or socket (docker exec -i), not /dev/null
+// or a terminal, so its EOF means the reader went away.
+func stdinIsStream() bool {
+	fi, err := os.Stdin.Stat()
+	return err == nil && fi.Mode()&(os.ModeNamedPipe|os.ModeSocket) != 0
 }

@@ -43,7 +43,10 @@ type SampleArgs struct {
 // DefaultBin is where the harness puts the agent inside a target.
 const DefaultBin = "/usr/local/bin/xrdp-harness-agent"
 
-// Argv returns the command to exec.
+// Argv returns the command to exec. Run it with docker exec -i (stdin
+// attached and kept open): the agent exits when its stdin reaches EOF, which
+// is how it learns that the harness went away; without -i a killed docker
+// exec client leaves it sampling forever (then kill it by Hello.PID).
 func (a SampleArgs) Argv() []string {
 	bin := a.Bin
 	if bin == "" {

@@ -33,8 +33,8 @@
 // Process fields: comm is the kernel's 15-byte name, args the command line
 // joined by spaces and cut at 200 bytes (empty for zombies and for a
 // process first seen as a zombie), state the /proc state letter, born the
-// start time (boot time + starttime at 100 ticks/s; one-second precision
-// from btime, but consistent within a target).
+// start time (boot time + starttime at 100 ticks/s; boot time is now
+// minus /proc/uptime, so born is within ~10 ms).
 //
 // State events: by default only changes between classes are sent: running
 // (R S D I W K P), stopped (T t), zombie (Z), dead (X x). A busy process

@@ -42,7 +42,26 @@ func openProcfs(root string) (*procfs, error) {
 		return nil, err
 	}
 	p.btime = btime
+	if real {
+		// btime is whole seconds; now minus uptime (10 ms resolution) puts
+		// start times within ~10 ms instead of within a second.
+		if b, err := readFile(root+"/uptime", p.readbuf); err == nil {
+			if up, ok := parseUptime(b); ok {
+				p.btime = time.Now().Add(-up).Round(time.Millisecond)
+			}
+		}
+	}
 	return p, nil
+}
+
+// parseUptime reads the first number of /proc/uptime ("1941.37 2193.56").
+func parseUptime(b []byte) (time.Duration, bool) {
+	f, _, _ := bytes.Cut(bytes.TrimSpace(b), []byte(" "))
+	secs, err := strconv.ParseFloat(string(f), 64)
+	if err != nil || secs <= 0 {
+		return 0, false
+	}
+	return time.Duration(secs * float64(time.Second)), true
 }
 
 func (p *procfs) close() { syscall.Close(p.dirfd) }

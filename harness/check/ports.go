@@ -31,7 +31,8 @@ import (
 // Unknown: no sampler ticks; Xvnc seen but the record holds no listening
 // socket for the target (the sampler did not report sockets); or, with
 // nothing found, an Xvnc's listen could not be confirmed because the sampler
-// was blind, or a blind span is longer than the grace.
+// was blind, an Xvnc's display was unknown (empty args and no sesman line
+// with its pid), or a blind span is longer than the grace.
 type Ports struct{ Config Config }
 
 var _ harness.Checker = Ports{}
@@ -166,7 +167,7 @@ func (c Ports) check(r *harness.Record, target string, cfg Config) harness.Verdi
 	}
 
 	reported := map[*listenLife]bool{}
-	conflicts, never, short, unconfirmed, overlaps, unattributed := 0, 0, 0, 0, 0, 0
+	conflicts, never, short, unconfirmed, overlaps, unattributed, unknownDisplay := 0, 0, 0, 0, 0, 0, 0
 	for _, ls := range listens {
 		for _, l := range ls {
 			if l.pid == 0 && l.port >= 5900 && l.port < 6200 {
@@ -190,6 +191,12 @@ func (c Ports) check(r *harness.Record, target string, cfg Config) harness.Verdi
 		return true
 	}
 	for _, x := range xs {
+		if x.display < 0 {
+			// Neither its args nor sesman's log named the display: its
+			// port is unknown.
+			unknownDisplay++
+			continue
+		}
 		listened := false
 		for _, l := range listens[x.port] {
 			if l.pid == x.pid || (l.pid == 0 && !l.from.Before(x.from.Add(-slack)) && !l.from.After(x.to.Add(slack))) {
@@ -269,6 +276,7 @@ func (c Ports) check(r *harness.Record, target string, cfg Config) harness.Verdi
 		"xvnc_short_unlistened": float64(short),
 		"x11_overlaps":          float64(overlaps),
 		"listens_unattributed":  float64(unattributed),
+		"xvnc_unknown_display":  float64(unknownDisplay),
 	}
 	blind := cov.LongBlind(grace)
 	switch {
@@ -283,13 +291,13 @@ func (c Ports) check(r *harness.Record, target string, cfg Config) harness.Verdi
 		v.Valid = harness.Unknown
 		v.Summary = fmt.Sprintf("%s seen but no listening socket recorded: the sampler did not report sockets",
 			plural(len(xs), "Xvnc"))
-	case unconfirmed > 0 || len(blind) > 0:
+	case unconfirmed > 0 || unknownDisplay > 0 || len(blind) > 0:
 		v.Valid = harness.Unknown
 		for _, s := range blind {
 			ev.add(s.From, "sampler blind for %s until %s", secs(s.Duration()), s.To.Format("15:04:05.000"))
 		}
-		v.Summary = fmt.Sprintf("no conflict seen, but %d Xvnc listens unconfirmed and %d long blind spans",
-			unconfirmed, len(blind))
+		v.Summary = fmt.Sprintf("no conflict seen, but %d Xvnc listens unconfirmed, %d Xvnc of unknown display "+
+			"and %d long blind spans", unconfirmed, unknownDisplay, len(blind))
 	default:
 		v.Valid = harness.Valid
 		v.Summary = fmt.Sprintf("%s, each on its own port", plural(len(xs), "Xvnc"))

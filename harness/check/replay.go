@@ -25,7 +25,8 @@ type Proc struct {
 	ZombieSince time.Time
 	// Display and VNCPort are set for an X server ("Xvnc :D"): its display
 	// and the port it serves VNC on (-rfbport, else 5900+D). Display is -1
-	// for every other process.
+	// for every other process, and for an X server whose display neither
+	// its args nor sesman's log tell.
 	Display int
 	VNCPort int
 
@@ -48,7 +49,7 @@ func (p Proc) roleOf() role {
 		return p.role
 	}
 	switch {
-	case p.Display >= 0:
+	case p.Display >= 0 || isXServerName(p.Comm, p.Args):
 		return roleXvnc
 	case isSesmanName(p.Comm, p.Args):
 		return roleSesman
@@ -72,9 +73,9 @@ func (p Proc) Zombie() bool { return p.State == "Z" }
 // xrdp-sesexec): the main daemon and its per-session children share it.
 func (p Proc) IsSesman() bool { return p.roleOf() == roleSesman }
 
-// IsXvnc reports an X server with a display (Xvnc, or Debian's Xtigervnc
-// under its own name).
-func (p Proc) IsXvnc() bool { return p.Display >= 0 }
+// IsXvnc reports an X server (Xvnc, or Debian's Xtigervnc under its own
+// name). Its Display may still be unknown (-1).
+func (p Proc) IsXvnc() bool { return p.roleOf() == roleXvnc }
 
 // IsChansrv reports the session's channel server.
 func (p Proc) IsChansrv() bool { return p.roleOf() == roleChansrv }
@@ -84,14 +85,22 @@ func argv0(args string) string {
 	return path.Base(a)
 }
 
-// parseXvnc reads "Xvnc :D ... [-rfbport N]" from a process's comm and
-// args; ok is false for any other process.
-func parseXvnc(comm, args string) (display, port int, ok bool) {
-	name := comm
-	if name == "" {
-		name = argv0(args)
+// isXServerName recognises the X server by comm or argv[0].
+func isXServerName(comm, args string) bool {
+	for _, n := range []string{comm, argv0(args)} {
+		if n == "Xvnc" || n == "Xtigervnc" {
+			return true
+		}
 	}
-	if name != "Xvnc" && name != "Xtigervnc" && argv0(args) != "Xvnc" && argv0(args) != "Xtigervnc" {
+	return false
+}
+
+// parseXvnc reads "Xvnc :D ... [-rfbport N]" from a process's comm and
+// args. ok is false for any other process; an X server whose args lack the
+// display (the sampler can read an empty cmdline right after exec) gives
+// ok with display -1.
+func parseXvnc(comm, args string) (display, port int, ok bool) {
+	if !isXServerName(comm, args) {
 		return -1, 0, false
 	}
 	display, port = -1, 0
@@ -109,7 +118,7 @@ func parseXvnc(comm, args string) (display, port int, ok bool) {
 		}
 	}
 	if display < 0 {
-		return -1, 0, false
+		return -1, 0, true
 	}
 	if port == 0 {
 		port = 5900 + display
@@ -144,6 +153,7 @@ type Table struct {
 	// of sesman processes whose parent is a sesman too.
 	sesmanKids map[int]int
 	nested     int
+	hints      xHints
 	main       int  // cached main sesman pid (0: none)
 	dirty      bool // main must be recomputed
 }
@@ -343,7 +353,7 @@ func (t *Table) IsSessionChild(pid int) bool {
 // child (live or zombie).
 func (t *Table) SessionDisplay(session int) (int, bool) {
 	for c := range t.children[session] {
-		if p := t.procs[c]; p.IsXvnc() {
+		if p := t.procs[c]; p.IsXvnc() && p.Display >= 0 {
 			return p.Display, true
 		}
 	}
@@ -410,11 +420,8 @@ func (t *Table) apply(ev harness.ProcEvent) Change {
 			t.remove(ev.PID)
 		}
 		p := &Proc{PID: ev.PID, PPID: ev.PPID, Comm: ev.Comm, Args: ev.Args, State: ev.State,
-			Born: ev.Born, Seen: ev.Time, Display: -1}
-		if d, port, ok := parseXvnc(ev.Comm, ev.Args); ok {
-			p.Display, p.VNCPort = d, port
-		}
-		p.role = p.roleOf()
+			Born: ev.Born, Seen: ev.Time}
+		t.classify(p, ev.Time)
 		if p.Zombie() {
 			p.ZombieSince = ev.Time
 		}
@@ -459,11 +466,7 @@ func (t *Table) apply(ev harness.ProcEvent) Change {
 		if ev.PPID != 0 {
 			p.PPID = ev.PPID
 		}
-		p.Display, p.VNCPort = -1, 0
-		if d, port, ok := parseXvnc(ev.Comm, ev.Args); ok {
-			p.Display, p.VNCPort = d, port
-		}
-		p.role = p.roleOf()
+		t.classify(p, ev.Time)
 		t.index(p)
 		ch.Proc = *p
 	case harness.ProcReparent:
@@ -533,6 +536,72 @@ func (t *Table) unownSocket(s Socket) {
 	}
 }
 
+// classify sets p's role, and its display and VNC port when it is an X
+// server: from its args, else from sesman's "Starting X server on display
+// D: Xvnc :D …" line logged by that pid.
+func (t *Table) classify(p *Proc, at time.Time) {
+	p.role, p.Display, p.VNCPort = roleUnset, -1, 0
+	if d, port, ok := parseXvnc(p.Comm, p.Args); ok {
+		p.Display, p.VNCPort = d, port
+		if d < 0 {
+			if h, ok := t.hints.lookup(p.PID, at); ok {
+				p.Display, p.VNCPort = h.display, h.port
+			}
+		}
+	}
+	p.role = p.roleOf()
+}
+
+// xHint is what sesman logged about the X server it started as a pid.
+type xHint struct {
+	t             time.Time
+	display, port int
+}
+
+// xHints maps pid → sesman's "Starting X server" lines of that pid.
+type xHints map[int][]xHint
+
+// xHintWindow bounds how far a log line's stamp may be from the process
+// event it explains (pids are reused over a long run).
+const xHintWindow = 30 * time.Second
+
+func (h xHints) lookup(pid int, at time.Time) (xHint, bool) {
+	var best xHint
+	found := false
+	for _, c := range h[pid] {
+		d := c.t.Sub(at).Abs()
+		if d <= xHintWindow && (!found || d < best.t.Sub(at).Abs()) {
+			best, found = c, true
+		}
+	}
+	return best, found
+}
+
+// sesmanXHints reads target's sesman log for the X servers sesman started;
+// the line carries the X server's own pid when sesman logs pids
+// (EnableProcessId), since the forked child logs it before exec.
+func sesmanXHints(r *harness.Record, target string) xHints {
+	const key = "Starting X server on display "
+	h := xHints{}
+	for i := range r.Logs {
+		l := &r.Logs[i]
+		if l.Target != target || l.Source != harness.LogSesman || !strings.Contains(l.Text, key) {
+			continue
+		}
+		pl := ParseLine(l.Text)
+		if pl.PID <= 0 {
+			continue
+		}
+		_, cmd, ok := strings.Cut(pl.Msg[strings.Index(pl.Msg, key):], ": ")
+		d, port, isX := parseXvnc("", cmd)
+		if !ok || !isX || d < 0 {
+			continue
+		}
+		h[pl.PID] = append(h[pl.PID], xHint{l.Time, d, port})
+	}
+	return h
+}
+
 func (t *Table) add(p *Proc) {
 	t.procs[p.PID] = p
 	t.index(p)
@@ -569,13 +638,17 @@ func (t *Table) index(p *Proc) {
 	if p.Zombie() {
 		t.zombies[p.PID] = struct{}{}
 	} else if p.IsXvnc() {
+		t.nxvnc++
+		if p.Display < 0 {
+			t.touch(p)
+			return
+		}
 		set := t.xvnc[p.Display]
 		if set == nil {
 			set = map[int]struct{}{}
 			t.xvnc[p.Display] = set
 		}
 		set[p.PID] = struct{}{}
-		t.nxvnc++
 	}
 	t.touch(p)
 }
@@ -605,11 +678,9 @@ func (t *Table) unindex(p *Proc) {
 	if p.Zombie() {
 		delete(t.zombies, p.PID)
 	} else if p.IsXvnc() {
+		t.nxvnc--
 		if set := t.xvnc[p.Display]; set != nil {
-			if _, ok := set[p.PID]; ok {
-				delete(set, p.PID)
-				t.nxvnc--
-			}
+			delete(set, p.PID)
 			if len(set) == 0 {
 				delete(t.xvnc, p.Display)
 			}
@@ -645,6 +716,7 @@ type Replayer struct {
 	next      int
 	table     *Table
 	anomalies int
+	hints     xHints
 }
 
 // NewReplayer prepares a replay of target's events. Events are expected in
@@ -655,6 +727,8 @@ func NewReplayer(r *harness.Record, target string) *Replayer {
 	if r == nil {
 		return p
 	}
+	p.hints = sesmanXHints(r, target)
+	p.table.hints = p.hints
 	sorted, mixed := true, false
 	var last time.Time
 	n := 0
@@ -780,4 +854,5 @@ func (p *Replayer) At(t time.Time) *Table {
 // Reset returns to the empty table before the first event.
 func (p *Replayer) Reset() {
 	p.next, p.anomalies, p.table = 0, 0, newTable()
+	p.table.hints = p.hints
 }

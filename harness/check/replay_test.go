@@ -135,6 +135,24 @@ func TestReplayerExec(t *testing.T) {
 	}
 }
 
+func TestReplayerDisplayFromSesmanLog(t *testing.T) {
+	// The sampler read an empty cmdline for pid 201 and 202; sesman logged
+	// 201's command line under its pid, nothing for 202.
+	b := newBuilder().lab(0).proc(1, 200, 10, "xrdp-sesman", "xrdp-sesman").
+		proc(1, 201, 200, "Xvnc", "").proc(1, 202, 200, "Xvnc", "")
+	b.log(1.1, harness.LogSesman, "[20261125-03:20:01] [INFO ] [pid:201 tid:7] Starting X server on display 12: "+
+		"Xvnc :12 -auth .Xauthority -rfbport 6012 -nolisten tcp")
+	b.log(1.1, harness.LogSesman, "[20261125-03:20:01] [INFO ] Starting X server on display 13: Xvnc :13")
+	tab := NewReplayer(b.record(), "t1").At(at(2))
+	if x, ok := tab.Xvnc(12); !ok || x.PID != 201 || x.VNCPort != 6012 {
+		t.Errorf("Xvnc :12 = %+v %v, want pid 201 on 6012", x, ok)
+	}
+	x, _ := tab.Proc(202)
+	if !x.IsXvnc() || x.Display != -1 || tab.XvncCount() != 2 {
+		t.Errorf("pid 202 = %+v (xvnc count %d), want an X server of unknown display", x, tab.XvncCount())
+	}
+}
+
 func TestReplayerMainWithoutSocketPids(t *testing.T) {
 	// Without socket owners, the candidate without X children is main.
 	b := newBuilder()
@@ -193,7 +211,8 @@ func TestParseXvnc(t *testing.T) {
 		{"Xvnc", "/usr/bin/Xvnc :118 -rfbport 6018 -localhost", 118, 6018, true},
 		{"", "Xvnc :12", 12, 5912, true},
 		{"Xtigervnc", "/usr/bin/Xtigervnc :3", 3, 5903, true},
-		{"Xvnc", "Xvnc -version", -1, 0, false},
+		{"Xvnc", "Xvnc -version", -1, 0, true},
+		{"Xvnc", "", -1, 0, true}, // cmdline read empty right after exec
 		{"Xorg", "Xorg :10", -1, 0, false},
 		{"sh", "sh -c Xvnc :10", -1, 0, false},
 	} {

@@ -220,7 +220,7 @@ func (c Stale) check(r *harness.Record, target string, cfg Config) harness.Verdi
 	ev := newEvidence(target, cfg.MaxEvidence)
 
 	sessions, xservers := sessionLives(r, target, end)
-	dl := newDisplayLives(xservers)
+	dl := newDisplayLives(xservers) // display -1 collects X servers of unknown display
 	xByParent := map[int][]*life{}
 	for _, x := range xservers {
 		xByParent[x.ppid] = append(xByParent[x.ppid], x)
@@ -270,14 +270,17 @@ func (c Stale) check(r *harness.Record, target string, cfg Config) harness.Verdi
 	for _, s := range sessions {
 		own := xByParent[s.pid]
 		slices.SortFunc(own, func(a, b *life) int { return a.from.Compare(b.from) })
-		d := -1
+		d, hadX := -1, false
 		cursor := s.from
 		var gaps []Span
 		for _, x := range own {
 			if x.to.Before(s.from.Add(-slack)) || x.from.After(s.to) {
 				continue
 			}
-			d = x.display
+			hadX = true
+			if x.display >= 0 {
+				d = x.display
+			}
 			if x.from.After(cursor) {
 				gaps = append(gaps, Span{cursor, x.from})
 			}
@@ -305,6 +308,8 @@ func (c Stale) check(r *harness.Record, target string, cfg Config) harness.Verdi
 					what += ", user " + u
 				}
 				what += ")"
+			}
+			if hadX {
 				what += fmt.Sprintf(" held by sesman without its X server for %s", secs(g.Duration()))
 			} else {
 				what += fmt.Sprintf(" held by sesman without any X server for %s", secs(g.Duration()))
@@ -335,10 +340,13 @@ func (c Stale) check(r *harness.Record, target string, cfg Config) harness.Verdi
 	}
 	deadReconnects, unwatched := 0, 0
 	for _, rc := range merged {
-		if dl.alive(rc.display, rc.t.Add(-slack), rc.t.Add(slack)) {
+		a, b := rc.t.Add(-slack), rc.t.Add(slack)
+		if dl.alive(rc.display, a, b) {
 			continue
 		}
-		if !cov.Watched(rc.t) {
+		if !cov.Watched(rc.t) || dl.alive(-1, a, b) {
+			// Blind, or an X server of unknown display was alive: it
+			// may have been this display's.
 			unwatched++
 			continue
 		}
@@ -371,8 +379,8 @@ func (c Stale) check(r *harness.Record, target string, cfg Config) harness.Verdi
 		for _, s := range blind {
 			ev.add(s.From, "sampler blind for %s until %s", secs(s.Duration()), s.To.Format("15:04:05.000"))
 		}
-		v.Summary = fmt.Sprintf("nothing stale seen, but %d spells unconfirmed, %d reconnects unwatched, %d long blind spans",
-			uncertain, unwatched, len(blind))
+		v.Summary = fmt.Sprintf("nothing stale seen, but %d spells unconfirmed, %d reconnects unwatched or "+
+			"ambiguous, %d long blind spans", uncertain, unwatched, len(blind))
 	default:
 		v.Valid = harness.Valid
 		v.Summary = fmt.Sprintf("%s and %s, every one with a live X server", plural(len(sessions), "session"),

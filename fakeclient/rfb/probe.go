@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"time"
 )
 
@@ -55,6 +56,11 @@ func Probe(ctx context.Context, addr string, opts ...Option) (Result, error) {
 	if err := handshake(conn, cfg.password, &res); err != nil {
 		if ctx.Err() != nil {
 			return res, fmt.Errorf("rfb: probe %s: %w", addr, ctx.Err())
+		}
+		// The only deadline on conn is ctx's, and it can fire before ctx
+		// notices: report it as the context's.
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return res, fmt.Errorf("rfb: probe %s: %w", addr, context.DeadlineExceeded)
 		}
 		return res, fmt.Errorf("rfb: probe %s: %w", addr, err)
 	}

@@ -1,0 +1,137 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/xrdp-harness/xrdp-harness/harness"
+)
+
+// Capacity adds Step users' sessions every Every and keeps them all
+// connected, until Max sessions or until a level degrades: one of the
+// level's logins failed, or their p99 exceeded MaxP99. The level's logins
+// are its probe: they measure what a new user meets at that load. Every
+// session is closed gracefully at the end.
+type Capacity struct {
+	Client Client
+	Target string
+	Step   int
+	Every  time.Duration
+	Max    int
+	// MaxP99 of a level's logins (zero: 10s); MaxErrorRate of a level's
+	// logins (zero: none may fail).
+	MaxP99       time.Duration
+	MaxErrorRate float64
+}
+
+var _ harness.Executor = (*Capacity)(nil)
+
+func (c *Capacity) Name() string {
+	return fmt.Sprintf("capacity(+%d every %v up to %d)", c.Step, c.Every, c.Max)
+}
+
+// Level is what one step of a capacity run met.
+type Level struct {
+	Sessions  int // sessions the node held after this level's logins
+	Logins    int
+	Failed    int
+	P50, P99  time.Duration
+	ErrorRate float64
+}
+
+// Degraded says whether a level breaks the thresholds, and why.
+func (c *Capacity) Degraded(l Level) (bool, string) {
+	maxP99 := c.MaxP99
+	if maxP99 == 0 {
+		maxP99 = 10 * time.Second
+	}
+	switch {
+	case l.ErrorRate > c.MaxErrorRate:
+		return true, fmt.Sprintf("login error rate %.0f%% > %.0f%%", 100*l.ErrorRate, 100*c.MaxErrorRate)
+	case l.P99 > maxP99:
+		return true, fmt.Sprintf("login p99 %v > %v", l.P99.Round(time.Millisecond), maxP99)
+	}
+	return false, ""
+}
+
+// MeasureLevel summarises a level's login ops.
+func MeasureLevel(ops []harness.Op, sessionsBefore int) Level {
+	l := Level{Logins: len(ops)}
+	var lat []time.Duration
+	for _, o := range ops {
+		if o.Outcome == harness.OK {
+			lat = append(lat, o.Duration())
+		} else {
+			l.Failed++
+		}
+	}
+	l.Sessions = sessionsBefore + len(lat)
+	if l.Logins > 0 {
+		l.ErrorRate = float64(l.Failed) / float64(l.Logins)
+	}
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		l.P50 = lat[(len(lat)-1)/2]
+		l.P99 = lat[min(len(lat)-1, (len(lat)*99+99)/100-1)]
+	}
+	return l
+}
+
+func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
+	if c.Client == nil || c.Step < 1 || c.Every <= 0 || c.Max < c.Step {
+		return errors.New("capacity: want a client, step ≥ 1, every > 0, max ≥ step")
+	}
+	t, err := env.Target(c.Target)
+	if err != nil {
+		return err
+	}
+	users, err := pickUsers(t, c.Max)
+	if err != nil {
+		return err
+	}
+	cr := newCrew(env)
+	var (
+		mu       sync.Mutex
+		sessions []Session
+	)
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		for _, s := range sessions {
+			cr.ops.Add(s.Close(cctx, Graceful))
+		}
+	}()
+	held := 0
+	for next := 0; next < len(users) && ctx.Err() == nil; next += c.Step {
+		level := users[next:min(next+c.Step, len(users))]
+		ops := make([]harness.Op, len(level))
+		var wg sync.WaitGroup
+		for i, u := range level {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sess, op := c.Client.Login(ctx, t, u, cr.clientName())
+				ops[i] = cr.ops.Add(op)
+				if sess != nil {
+					mu.Lock()
+					sessions = append(sessions, sess)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		l := MeasureLevel(ops, held)
+		held = l.Sessions
+		if bad, _ := c.Degraded(l); bad {
+			return nil // the level that broke is in the Record; stop adding
+		}
+		if !sleepCtx(ctx, c.Every) {
+			return nil
+		}
+	}
+	return nil
+}

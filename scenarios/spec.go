@@ -1,0 +1,288 @@
+package scenarios
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Spec is one scenario as written in a YAML file: the target's settings, the
+// load, the fault schedule and the thresholds the verdict uses. Every field
+// has a documented zero value; Validate reports every problem at once.
+type Spec struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	// Versions limits the scenario to these xrdp versions (prefix match:
+	// "0.9." keeps every 0.9.x); empty runs it on every version of the run.
+	Versions []string    `yaml:"versions"`
+	Target   TargetSpec  `yaml:"target"`
+	Load     []LoadSpec  `yaml:"load"`
+	Faults   []FaultSpec `yaml:"faults"`
+	Checks   CheckSpec   `yaml:"checks"`
+	// Settle keeps watching after the load (zero: 5s).
+	Settle Duration `yaml:"settle"`
+	// MaxDuration bounds the load phase (zero: 10m).
+	MaxDuration Duration `yaml:"maxDuration"`
+}
+
+// TargetSpec is how the xrdp container is set up (zero: the version's own
+// defaults, 10 users).
+type TargetSpec struct {
+	Users         int      `yaml:"users"`
+	DisplayOffset int      `yaml:"displayOffset"`
+	MaxSessions   int      `yaml:"maxSessions"`
+	Policy        string   `yaml:"policy"`
+	Ini           []string `yaml:"ini"` // "file:section.key=value"
+	Reconnect     struct {
+		RunTime Duration `yaml:"runTime"`
+		Align   Duration `yaml:"align"`
+	} `yaml:"reconnectScript"`
+	Resources struct {
+		CPUs      float64 `yaml:"cpus"`
+		MemoryMB  int64   `yaml:"memoryMB"`
+		PidsLimit int64   `yaml:"pids"`
+	} `yaml:"resources"`
+	Capabilities []string `yaml:"capabilities"`
+}
+
+// LoadSpec is one load executor. Kind picks the shape; the other fields
+// apply to the kinds that name them.
+type LoadSpec struct {
+	Kind string `yaml:"kind"` // reconnect-storm, constant, ramp, burst, capacity, sequence
+	// Client is rdp (default) or scp (SCP v0 straight to sesman, 0.9.x).
+	Client  string   `yaml:"client"`
+	Timeout Duration `yaml:"timeout"` // per login (zero: 30s)
+	BPP     int      `yaml:"bpp"`
+	Users   int      `yaml:"users"` // zero: every user of the target
+	// reconnect-storm
+	Cycles      int  `yaml:"cycles"`
+	Concurrency int  `yaml:"concurrency"`
+	Rounds      bool `yaml:"rounds"`
+	// constant (rate) and ramp (from → to), per second, over duration
+	Rate     float64  `yaml:"rate"`
+	From     float64  `yaml:"from"`
+	To       float64  `yaml:"to"`
+	Duration Duration `yaml:"duration"`
+	// burst
+	N int `yaml:"n"`
+	// every shape
+	Hold  Duration `yaml:"hold"`
+	Think Duration `yaml:"think"`
+	Style string   `yaml:"style"` // graceful (default), abrupt, vanish
+	// capacity: add Step sessions every Every up to Max users, stop at the
+	// first level that degrades (see CheckSpec).
+	Step  int      `yaml:"step"`
+	Every Duration `yaml:"every"`
+	Max   int      `yaml:"max"`
+	// sequence: run these in order
+	Steps []LoadSpec `yaml:"steps"`
+}
+
+// FaultSpec schedules one fault.
+type FaultSpec struct {
+	Kind string   `yaml:"kind"` // see the fault catalog
+	At   Duration `yaml:"at"`   // after the load starts
+	Hold Duration `yaml:"hold"`
+	// Params are the fault's own settings (process, signal, display, port…).
+	Params map[string]string `yaml:"params"`
+}
+
+// CheckSpec holds the thresholds of the verdict (zero: the detectors'
+// defaults).
+type CheckSpec struct {
+	MaxErrorRate *float64 `yaml:"maxErrorRate"`
+	MaxP99       Duration `yaml:"maxP99"`
+	MaxRecovery  Duration `yaml:"maxRecovery"`
+	ZombieGrace  Duration `yaml:"zombieGrace"`
+	StaleGrace   Duration `yaml:"staleGrace"`
+	// IgnoreFaultsInLatency leaves ops that overlap a fault window out of
+	// the latency verdict (a frozen sesman slows logins on purpose).
+	IgnoreFaultsInLatency bool `yaml:"ignoreFaultsInLatency"`
+	// ExpectAuthFailures lists users the plan gives wrong passwords.
+	ExpectAuthFailures []string `yaml:"expectAuthFailures"`
+	// FinalSessions, when set, is how many sessions may be alive at the end.
+	FinalSessions *int `yaml:"finalSessions"`
+	// Skip names checkers to leave out (e.g. recovery-time).
+	Skip []string `yaml:"skip"`
+}
+
+// Duration is a time.Duration written as "1.5s", "250ms", "2m".
+type Duration time.Duration
+
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return fmt.Errorf("line %d: want a duration such as 1s or 250ms", n.Line)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: duration %q: want a number with a unit (ms, s, m), e.g. 1.5s", n.Line, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// D is the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Parse reads one scenario from YAML. Unknown fields are errors (a typo must
+// not silently become a default); so is a second document.
+func Parse(name string, r io.Reader) (Spec, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return Spec{}, fmt.Errorf("scenarios: read %s: %w", name, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var s Spec
+	if err := dec.Decode(&s); err != nil {
+		if errors.Is(err, io.EOF) {
+			return Spec{}, fmt.Errorf("scenarios: %s: the file is empty; a scenario needs at least name and load", name)
+		}
+		return Spec{}, fmt.Errorf("scenarios: %s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	var extra any
+	if err := dec.Decode(&extra); err == nil {
+		return Spec{}, fmt.Errorf("scenarios: %s: more than one YAML document; put one scenario per file", name)
+	}
+	if errs := s.Validate(); len(errs) > 0 {
+		return s, fmt.Errorf("scenarios: %s: %w", name, errors.Join(errs...))
+	}
+	return s, nil
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// Validate reports every problem of the spec, each naming its field.
+func (s Spec) Validate() []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if !nameRE.MatchString(s.Name) {
+		add("name %q: want lowercase letters, digits and dashes (it names report files)", s.Name)
+	}
+	t := s.Target
+	if t.Users < 0 || t.Users > 2000 {
+		add("target.users %d: want 1..2000 (0 means 10)", t.Users)
+	}
+	if t.DisplayOffset < 0 || t.DisplayOffset > 30000 {
+		add("target.displayOffset %d: want 1..30000 (0 means the version's default, 10)", t.DisplayOffset)
+	}
+	if t.MaxSessions < 0 {
+		add("target.maxSessions %d: cannot be negative", t.MaxSessions)
+	}
+	for i, c := range t.Capabilities {
+		if c != strings.ToUpper(c) || c == "" {
+			add("target.capabilities[%d] %q: want a capability name such as NET_ADMIN", i, c)
+		}
+	}
+	if len(s.Load) == 0 {
+		add("load: empty; a scenario needs at least one load entry (e.g. kind: reconnect-storm)")
+	}
+	for i, l := range s.Load {
+		errs = append(errs, l.validate(fmt.Sprintf("load[%d]", i), t)...)
+	}
+	for i, f := range s.Faults {
+		p := fmt.Sprintf("faults[%d]", i)
+		if f.Kind == "" {
+			add("%s.kind: missing; one of %s", p, strings.Join(FaultKinds(), ", "))
+		} else if !knownFault(f.Kind) {
+			add("%s.kind %q: unknown; one of %s", p, f.Kind, strings.Join(FaultKinds(), ", "))
+		}
+		if f.At < 0 || f.Hold < 0 {
+			add("%s: at and hold cannot be negative", p)
+		}
+	}
+	if r := s.Checks.MaxErrorRate; r != nil && (*r < 0 || *r > 1) {
+		add("checks.maxErrorRate %v: want a fraction 0..1", *r)
+	}
+	for i, name := range s.Checks.Skip {
+		if !knownChecker(name) {
+			add("checks.skip[%d] %q: unknown checker; one of %s", i, name, strings.Join(checkerNames, ", "))
+		}
+	}
+	if s.Settle < 0 || s.MaxDuration < 0 {
+		add("settle and maxDuration cannot be negative")
+	}
+	return errs
+}
+
+var loadKinds = []string{"reconnect-storm", "constant", "ramp", "burst", "capacity", "sequence"}
+
+func (l LoadSpec) validate(p string, t TargetSpec) []error {
+	var errs []error
+	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(p+format, args...)) }
+	switch l.Client {
+	case "", "rdp", "scp":
+	default:
+		add(".client %q: want rdp or scp", l.Client)
+	}
+	switch l.Style {
+	case "", "graceful", "abrupt", "vanish":
+	default:
+		add(".style %q: want graceful, abrupt or vanish", l.Style)
+	}
+	if l.Users < 0 {
+		add(".users %d: cannot be negative", l.Users)
+	}
+	users := t.Users
+	if users == 0 {
+		users = defaultUsers
+	}
+	if l.Users > users {
+		add(".users %d: the target has only %d (set target.users)", l.Users, users)
+	}
+	if l.Hold < 0 || l.Think < 0 || l.Timeout < 0 {
+		add(": hold, think and timeout cannot be negative")
+	}
+	switch l.Kind {
+	case "reconnect-storm":
+		if l.Cycles < 1 {
+			add(".cycles %d: want at least 1", l.Cycles)
+		}
+		if l.Concurrency < 0 {
+			add(".concurrency %d: cannot be negative (0 means all users at once)", l.Concurrency)
+		}
+	case "constant":
+		if l.Rate <= 0 || l.Duration <= 0 {
+			add(": constant needs rate > 0 (logins per second) and duration > 0")
+		}
+	case "ramp":
+		if l.From < 0 || l.To < 0 || l.From+l.To == 0 || l.Duration <= 0 {
+			add(": ramp needs from/to rates ≥ 0 (not both 0) and duration > 0")
+		}
+	case "burst":
+		if l.N < 1 {
+			add(".n %d: want at least 1 login", l.N)
+		}
+	case "capacity":
+		if l.Step < 1 || l.Every <= 0 || l.Max < l.Step {
+			add(": capacity needs step ≥ 1, every > 0 and max ≥ step")
+		}
+		if l.Max > users {
+			add(".max %d: the target has only %d users (set target.users)", l.Max, users)
+		}
+	case "sequence":
+		if len(l.Steps) == 0 {
+			add(".steps: a sequence needs steps")
+		}
+		for i, s := range l.Steps {
+			errs = append(errs, s.validate(fmt.Sprintf("%s.steps[%d]", p, i), t)...)
+		}
+	case "":
+		add(".kind: missing; one of %s", strings.Join(loadKinds, ", "))
+	default:
+		add(".kind %q: unknown; one of %s", l.Kind, strings.Join(loadKinds, ", "))
+	}
+	return errs
+}
+
+// defaultUsers is the number of test users when a scenario names none.
+const defaultUsers = 10

@@ -1,0 +1,121 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBuiltinsParseAndPlan(t *testing.T) {
+	names := BuiltinNames()
+	if len(names) < len(DefaultOrder) {
+		t.Fatalf("built-ins %v lack defaults %v", names, DefaultOrder)
+	}
+	for _, n := range names {
+		s, err := Builtin(n)
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		if s.Name != n {
+			t.Errorf("%s.yaml is named %q", n, s.Name)
+		}
+		if s.Description == "" {
+			t.Errorf("%s: no description", n)
+		}
+		plan, checkers, err := s.Plan("0.9.21.1")
+		if err != nil {
+			t.Fatalf("%s: plan: %v", n, err)
+		}
+		if len(plan.Load) == 0 || len(checkers) == 0 {
+			t.Errorf("%s: plan has %d loads and %d checkers", n, len(plan.Load), len(checkers))
+		}
+		if errs := plan.Validate(); len(errs) > 0 {
+			t.Errorf("%s: plan invalid: %v", n, errs)
+		}
+	}
+}
+
+func TestParseRejectsBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name, yaml string
+		want       []string // every one must appear in the error
+	}{
+		{"empty file", "", []string{"empty"}},
+		{"typo in a field name", "name: x\nload:\n  - kind: burst\n    n: 1\n    hodl: 1s\n",
+			[]string{"line 5", "hodl"}},
+		{"bad duration", "name: x\nload:\n  - kind: burst\n    n: 1\n    hold: 5 seconds\n",
+			[]string{"line 5", "duration", "1.5s"}},
+		{"every problem at once", "name: Bad Name\ntarget:\n  users: 3\nload:\n  - kind: reconnect-storm\n    cycles: 0\n    users: 5\n  - kind: warp\nfaults:\n  - kind: meteor\nchecks:\n  maxErrorRate: 2\n  skip: [vibes]\n",
+			[]string{"name \"Bad Name\"", "load[0].cycles 0", "load[0].users 5: the target has only 3", "load[1].kind \"warp\"",
+				"faults[0].kind \"meteor\"", "freeze-sesman", "maxErrorRate 2", "skip[0] \"vibes\""}},
+		{"no load", "name: x\n", []string{"load: empty"}},
+		{"two documents", "name: x\nload:\n  - kind: burst\n    n: 1\n---\nname: y\n", []string{"more than one YAML document"}},
+		{"sequence steps are checked", "name: x\nload:\n  - kind: sequence\n    steps:\n      - kind: burst\n",
+			[]string{"load[0].steps[0].n 0"}},
+		{"bad ini override", "name: x\ntarget:\n  ini: [\"sesman.ini:MaxSessions\"]\nload:\n  - kind: burst\n    n: 1\n", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Parse(tc.name+".yaml", strings.NewReader(tc.yaml))
+			if tc.want == nil {
+				// Accepted by the parser; the plan must reject it.
+				if err != nil {
+					t.Fatalf("parse: %v", err)
+				}
+				if _, _, err := s.Plan("0.9.21.1"); err == nil || !strings.Contains(err.Error(), "file:section.key=value") {
+					t.Fatalf("plan error %v, want the ini syntax named", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestDurationsAndDefaults(t *testing.T) {
+	s, err := Parse("x.yaml", strings.NewReader("name: x\nload:\n  - kind: reconnect-storm\n    cycles: 2\n    hold: 1.5s\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Load[0].Hold.D() != 1500*time.Millisecond {
+		t.Fatalf("hold %v", s.Load[0].Hold.D())
+	}
+	if got := s.ExpectedOps(); got != 2*defaultUsers*2 {
+		t.Fatalf("expected ops %d", got)
+	}
+	plan, _, err := s.Plan("0.9.21.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Settle != 5*time.Second {
+		t.Fatalf("settle %v", plan.Settle)
+	}
+}
+
+func TestAppliesTo(t *testing.T) {
+	s := Spec{Versions: []string{"0.9.", "0.10.1"}}
+	for v, want := range map[string]bool{"0.9.21.1": true, "0.9.24": true, "0.10.1": true, "0.10.6.1": false} {
+		if s.AppliesTo(v) != want {
+			t.Errorf("AppliesTo(%s) = %v", v, !want)
+		}
+	}
+}
+
+func TestParseVersion(t *testing.T) {
+	v, err := ParseVersion("0.9.21.1@/x/xrdp_0.9.21.1.orig.tar.gz", []string{"p/sigchld-reap-one.patch"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Label != "0.9.21.1+sigchld-reap-one" || v.Image.Source == nil || len(v.Image.Source.Patches) != 1 {
+		t.Fatalf("got %+v", v)
+	}
+	if _, err := ParseVersion("0.9.21.1", []string{"x.patch"}); err == nil {
+		t.Fatal("patch on a Debian package accepted")
+	}
+}

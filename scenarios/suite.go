@@ -1,0 +1,248 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/xrdp-harness/xrdp-harness/containers"
+	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/load"
+	"github.com/xrdp-harness/xrdp-harness/reports"
+)
+
+// Version is one xrdp build of a suite, with the label reports use for it
+// (two builds of one release, stock and patched, need different labels).
+type Version struct {
+	Label string
+	Image containers.ImageSpec
+}
+
+// ParseVersion reads the CLI's version syntax (see containers.ParseImageSpec)
+// and labels it: the release, plus "+<patch names>" for patched builds.
+func ParseVersion(s string, patches []string) (Version, error) {
+	spec, err := containers.ParseImageSpec(s)
+	if err != nil {
+		return Version{}, err
+	}
+	label := spec.Version
+	if spec.Source != nil {
+		spec.Source.Patches = patches
+		if label == "" {
+			label = "source"
+		}
+		for _, p := range patches {
+			label += "+" + strings.TrimSuffix(filepath.Base(p), ".patch")
+		}
+	} else if len(patches) > 0 {
+		return Version{}, fmt.Errorf("scenarios: version %s: patches need a source build (VERSION@TARBALL)", s)
+	}
+	return Version{Label: label, Image: spec}, nil
+}
+
+// SuiteOptions says what RunSuite runs.
+type SuiteOptions struct {
+	Name      string
+	Scenarios []Spec
+	Versions  []Version
+	Builder   *containers.Builder
+	// Compare lists upgrade pairs (from label, to label) to compare.
+	Compare [][2]string
+	// Progress, when set, is called before each run and returns the channel
+	// for the engine's live events and a func called when the run ends.
+	Progress func(label string, expectedOps int) (chan<- harness.Progress, func())
+	// OnRun is called after each run, so the caller can write the partial
+	// report as it grows (and keep it if the next run is interrupted).
+	OnRun func(reports.Suite)
+	// RunID labels every container of the suite.
+	RunID string
+}
+
+// RunSuite runs every scenario on every version it applies to, one run at a
+// time (runs share 2 cores; concurrent runs would measure each other).
+// On ctx cancel it stops, marks the suite interrupted and returns what it
+// has with ctx's error.
+func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
+	suite := reports.Suite{Name: o.Name, Started: time.Now()}
+	if o.Builder == nil {
+		return suite, errors.New("scenarios: run suite: no image builder")
+	}
+	for _, v := range o.Versions {
+		for _, s := range o.Scenarios {
+			if ctx.Err() != nil {
+				break
+			}
+			if !s.AppliesTo(v.Image.Version) {
+				continue
+			}
+			if s.NeedsSCP() && !strings.HasPrefix(v.Image.Version, "0.9.") {
+				suite.Notes = append(suite.Notes, fmt.Sprintf("%s skipped on %s: it drives sesman with SCP v0, which xrdp %s does not speak",
+					s.Name, v.Label, v.Image.Version))
+				continue
+			}
+			run := runOne(ctx, o, s, v)
+			suite.Runs = append(suite.Runs, run)
+			if o.OnRun != nil {
+				o.OnRun(suite)
+			}
+		}
+	}
+	for _, c := range o.Compare {
+		suite.Comparisons = append(suite.Comparisons, reports.Compare(suite, c[0], c[1]))
+	}
+	suite.Ended = time.Now()
+	if ctx.Err() != nil {
+		suite.Interrupted = true
+		return suite, ctx.Err()
+	}
+	return suite, nil
+}
+
+func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version) reports.Run {
+	opts := []containers.Option{containers.WithBuilder(o.Builder), containers.WithTargetName("xrdp-" + v.Label)}
+	if v.Image.Source != nil {
+		opts = append(opts, containers.WithSource(*v.Image.Source))
+	}
+	if o.RunID != "" {
+		opts = append(opts, containers.WithRunID(o.RunID))
+	}
+	failed := func(err error) reports.Run {
+		r := reports.NewRun(nil, nil, err)
+		r.Scenario, r.Description, r.Version = s.Name, s.Description, v.Label
+		r.Started, r.Ended = time.Now(), time.Now()
+		return r
+	}
+	plan, checkers, err := s.Plan(v.Image.Version, opts...)
+	if err != nil {
+		return failed(err)
+	}
+	var runOpts []harness.RunOption
+	if o.Progress != nil {
+		ch, done := o.Progress(s.Name+" @ "+v.Label, s.ExpectedOps())
+		defer done()
+		runOpts = append(runOpts, harness.WithProgress(ch))
+	}
+	rec, err := harness.Run(ctx, plan, runOpts...)
+	if rec == nil {
+		return failed(err)
+	}
+	var verdicts []harness.Verdict
+	for _, c := range checkers {
+		verdicts = append(verdicts, c.Check(rec)...)
+	}
+	run := reports.NewRun(rec, verdicts, err)
+	run.Description = s.Description
+	run.Version = v.Label
+	if cp := s.capacityLoad(); cp != nil {
+		run.Capacity = capacityFigure(rec, cp)
+	}
+	return run
+}
+
+// ExpectedOps estimates how many operations the load records (for progress
+// bars; 0 when it cannot tell, e.g. a capacity run that stops early).
+func (s Spec) ExpectedOps() int {
+	users := s.Target.Users
+	if users == 0 {
+		users = defaultUsers
+	}
+	var count func(l LoadSpec) int
+	count = func(l LoadSpec) int {
+		u := l.Users
+		if u == 0 {
+			u = users
+		}
+		switch l.Kind {
+		case "reconnect-storm":
+			return 2 * u * l.Cycles
+		case "burst":
+			return 2 * l.N
+		case "constant":
+			return 2 * int(l.Rate*l.Duration.D().Seconds())
+		case "ramp":
+			return int((l.From + l.To) * l.Duration.D().Seconds()) // 2 ops × mean rate × time
+		case "sequence":
+			n := 0
+			for _, st := range l.Steps {
+				n += count(st)
+			}
+			return n
+		}
+		return 0
+	}
+	n := 0
+	for _, l := range s.Load {
+		n += count(l)
+	}
+	return n
+}
+
+func (s Spec) capacityLoad() *load.Capacity {
+	for _, l := range s.Load {
+		if l.Kind == "capacity" {
+			e, err := l.executor(s.Checks)
+			if err == nil {
+				return e.(*load.Capacity)
+			}
+		}
+	}
+	return nil
+}
+
+// capacityFigure splits the run's logins into the executor's levels (in the
+// order they were recorded, Step at a time) and finds the highest level
+// that held.
+func capacityFigure(rec *harness.Record, cp *load.Capacity) *reports.Capacity {
+	var logins []harness.Op
+	for _, o := range rec.Ops {
+		if o.Kind == harness.OpLogin || o.Kind == harness.OpReconnect || o.Kind == harness.OpSCP {
+			logins = append(logins, o)
+		}
+	}
+	out := &reports.Capacity{}
+	held := 0
+	for i := 0; i < len(logins); i += cp.Step {
+		ops := logins[i:min(i+cp.Step, len(logins))]
+		l := load.MeasureLevel(ops, held)
+		held = l.Sessions
+		from, to := ops[0].Start, ops[0].End
+		for _, o := range ops {
+			to = later(to, o.End)
+		}
+		lv := reports.CapacityLevel{Sessions: l.Sessions, P50: l.P50, P99: l.P99, ErrorRate: l.ErrorRate,
+			Zombies: zombiesBetween(rec, from, to.Add(cp.Every))}
+		bad, why := cp.Degraded(l)
+		lv.Held, lv.Why = !bad, why
+		out.Levels = append(out.Levels, lv)
+		if bad {
+			if out.Limit == "" {
+				out.Limit = why
+			}
+			continue
+		}
+		if out.Limit == "" {
+			out.Sessions = l.Sessions
+		}
+	}
+	return out
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func zombiesBetween(rec *harness.Record, from, to time.Time) int {
+	n := 0
+	for _, t := range rec.Ticks {
+		if !t.Time.Before(from) && !t.Time.After(to) {
+			n = max(n, t.Zombies)
+		}
+	}
+	return n
+}

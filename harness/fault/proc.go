@@ -177,3 +177,15 @@ func (s *targetState[T]) take(target string) (T, bool) {
 	delete(s.m, target)
 	return v, ok
 }
+
+// execOK runs cmd in the target and fails unless it exits 0.
+func execOK(ctx context.Context, t harness.Target, cmd ...string) (string, error) {
+	code, out, err := t.Exec(ctx, cmd...)
+	if err != nil {
+		return out, err
+	}
+	if code != 0 {
+		return out, fmt.Errorf("%s: exit %d: %s", cmd[0], code, strings.TrimSpace(out))
+	}
+	return out, nil
+}

@@ -1,0 +1,339 @@
+package reports
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/xrdp-harness/xrdp-harness/harness"
+)
+
+// Markdown writes a GitHub-flavoured Markdown report, for a CI job summary
+// or a pull-request comment: the headline verdict of each scenario on each
+// version, the upgrade comparisons, capacity, then per run what to do, the
+// verdicts, their evidence, fault windows, notes and metrics. Everything
+// taken from a Record (log lines, errors) is escaped, so a log line cannot
+// inject markup.
+type Markdown struct {
+	// MaxEvidence caps the evidence items shown per verdict (the rest is
+	// counted). Zero: 10.
+	MaxEvidence int
+	// Advice is the "what to do" table. Nil: DefaultAdvice(); empty (not
+	// nil): no advice.
+	Advice []Advice
+}
+
+// Write renders s.
+func (m Markdown) Write(w io.Writer, s Suite) error {
+	advice := m.Advice
+	if advice == nil {
+		advice = DefaultAdvice()
+	}
+	maxEv := m.MaxEvidence
+	if maxEv == 0 {
+		maxEv = 10
+	}
+	v := buildView(s, advice, maxEv)
+	bw := bufio.NewWriter(w)
+	writeMarkdown(bw, v)
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("reports: write markdown: %w", err)
+	}
+	return nil
+}
+
+func writeMarkdown(w *bufio.Writer, v view) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	name := v.Suite.Name
+	if name == "" {
+		name = "run"
+	}
+	p("# %s xrdp-harness: %s\n\n", symbol(v.Outcome), md(name))
+	var head []string
+	if !v.Suite.Started.IsZero() {
+		head = append(head, fmtTime(v.Suite.Started))
+	}
+	if !v.Suite.Started.IsZero() && !v.Suite.Ended.IsZero() {
+		head = append(head, "took "+fmtDur(v.Suite.Ended.Sub(v.Suite.Started)))
+	}
+	head = append(head, fmt.Sprintf("%d runs: %d ❌ invalid, %d ❔ unknown, %d ✅ valid",
+		v.Counts.Total, v.Counts.Invalid, v.Counts.Unknown, v.Counts.Valid))
+	p("%s\n\n", strings.Join(head, " · "))
+	if v.Suite.Interrupted {
+		p("> ⚠️ **Interrupted**: the suite was stopped before it ended; this report holds the runs that " +
+			"finished and the one that was cut short.\n\n")
+	}
+	for _, n := range v.Suite.Notes {
+		p("> %s\n\n", md(n))
+	}
+
+	if len(v.Matrix.Rows) > 0 {
+		p("## Verdicts\n\n| scenario |")
+		for _, c := range v.Matrix.Columns {
+			p(" %s |", md(c))
+		}
+		p("\n|---|%s\n", strings.Repeat("---|", len(v.Matrix.Columns)))
+		for _, row := range v.Matrix.Rows {
+			p("| %s |", md(row.Scenario))
+			for _, c := range row.Cells {
+				p(" %s |", strings.TrimSpace(symbol(c.Validity)+" "+md(c.Text)))
+			}
+			p("\n")
+		}
+		p("\n✅ valid · ❌ invalid (the checkers named) · ❔ unknown (could not tell: error, partial run, missing data) · — not run\n\n")
+	}
+
+	for _, c := range v.Comparisons {
+		writeComparisonMD(w, c)
+	}
+
+	if len(v.Capacities) > 0 {
+		p("## Capacity\n\n")
+		for _, cv := range v.Capacities {
+			writeCapacityMD(w, cv)
+		}
+	}
+
+	if len(v.Runs) > 0 {
+		p("## Runs\n\n")
+	}
+	for _, rv := range v.Runs {
+		writeRunMD(w, rv)
+	}
+}
+
+func writeComparisonMD(w *bufio.Writer, c Comparison) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("## Upgrade %s → %s\n\n", md(c.From), md(c.To))
+	if len(c.Rows) == 0 {
+		p("No scenario ran on %s or %s.\n\n", md(c.From), md(c.To))
+		return
+	}
+	p("| scenario | %s | %s | change |", md(c.From), md(c.To))
+	keys := KeyMetrics()
+	for _, k := range keys {
+		p(" %s |", metricLabel(k))
+	}
+	p("\n|---|:-:|:-:|---|%s\n", strings.Repeat("---|", len(keys)))
+	for _, row := range c.Rows {
+		p("| %s | %s | %s | %s |", md(row.Scenario), symbol(row.From), symbol(row.To), changeMD(row.Change))
+		for _, k := range keys {
+			cell := "—"
+			for _, d := range row.Metrics {
+				if d.Name == k {
+					cell = fmtMetricDelta(d)
+				}
+			}
+			p(" %s |", cell)
+		}
+		p("\n")
+	}
+	p("\n")
+	for _, row := range c.Rows {
+		var moved []string
+		for _, cc := range row.Checkers {
+			if cc.Change != Same {
+				moved = append(moved, fmt.Sprintf("%s %s (%s → %s)", md(cc.Checker), cc.Change, symbol(cc.From), symbol(cc.To)))
+			}
+		}
+		if len(moved) > 0 || row.Note != "" {
+			line := strings.Join(moved, ", ")
+			if row.Note != "" {
+				line = strings.TrimPrefix(line+"; "+md(row.Note), "; ")
+			}
+			p("- **%s**: %s\n", md(row.Scenario), line)
+		}
+	}
+	p("\n")
+}
+
+func changeMD(c Change) string {
+	switch c {
+	case Fixed:
+		return "**fixed** 🎉"
+	case Regressed:
+		return "**regressed** 🔻"
+	}
+	return string(c)
+}
+
+func writeCapacityMD(w *bufio.Writer, cv capacityView) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	c := cv.Capacity
+	p("**%s**: %d sessions held", md(cv.Label), c.Sessions)
+	if c.Limit != "" {
+		p("; first to degrade: %s", md(c.Limit))
+	} else if len(c.Levels) > 0 {
+		p("; every level held")
+	}
+	p(".\n\n")
+	if len(c.Levels) == 0 {
+		return
+	}
+	var worst time.Duration
+	mem := false
+	for _, l := range c.Levels {
+		worst = max(worst, l.P99)
+		mem = mem || l.MemoryMB > 0
+	}
+	p("| sessions | p50 | p99 | error rate | zombies |")
+	if mem {
+		p(" memory |")
+	}
+	p(" held |\n|---:|---:|:--|---:|---:|")
+	if mem {
+		p("---:|")
+	}
+	p(":-:|\n")
+	for _, l := range c.Levels {
+		bar := ""
+		if worst > 0 {
+			bar = strings.Repeat("▇", int(12*float64(l.P99)/float64(worst)+0.5)) + " "
+		}
+		p("| %d | %s | %s%s | %.1f%% | %d |", l.Sessions, fmtDur(l.P50), bar, fmtDur(l.P99), 100*l.ErrorRate, l.Zombies)
+		if mem {
+			p(" %.0f MB |", l.MemoryMB)
+		}
+		held := "✅"
+		if !l.Held {
+			held = "❌ " + md(l.Why)
+		}
+		p(" %s |\n", strings.TrimSpace(held))
+	}
+	p("\n")
+}
+
+func writeRunMD(w *bufio.Writer, rv runView) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	r := rv.Run
+	title := md(r.Label())
+	if r.Flavour != "" {
+		title += " (" + md(r.Flavour) + ")"
+	}
+	p("### %s %s\n\n", symbol(rv.Outcome), title)
+	if r.Description != "" {
+		p("_%s_\n\n", md(r.Description))
+	}
+	var meta []string
+	if !r.Started.IsZero() {
+		meta = append(meta, "started "+fmtTime(r.Started))
+	}
+	if d := r.Duration(); d > 0 {
+		meta = append(meta, "took "+fmtDur(d))
+	}
+	if r.Image != "" {
+		meta = append(meta, "image "+code(r.Image))
+	}
+	if rv.Ops != "" {
+		meta = append(meta, rv.Ops)
+	}
+	if r.Partial {
+		meta = append(meta, "**partial**")
+	}
+	if len(meta) > 0 {
+		p("%s\n\n", strings.Join(meta, " · "))
+	}
+	if len(rv.Key) > 0 {
+		var km []string
+		for _, m := range rv.Key {
+			km = append(km, m.Label+" **"+m.Value+"**")
+		}
+		p("Key metrics: %s\n\n", strings.Join(km, " · "))
+	}
+	if len(rv.Advice) > 0 {
+		p("**What to do**\n\n")
+		for _, a := range rv.Advice {
+			p("- **%s**: %s\n", md(a.Checker), md(a.Text))
+		}
+		p("\n")
+	}
+	if len(rv.Verdicts) > 0 {
+		// A run with nothing to report keeps its checkers folded.
+		folded := rv.Outcome == harness.Valid
+		if folded {
+			p("<details><summary>%d checkers valid</summary>\n\n", len(rv.Verdicts))
+		}
+		p("| checker | verdict | summary |\n|---|---|---|\n")
+		for _, vv := range rv.Verdicts {
+			p("| %s | %s %s | %s |\n", md(vv.Name), symbol(vv.V.Valid), md(string(vv.V.Valid)), md(vv.V.Summary))
+		}
+		p("\n")
+		if folded {
+			p("</details>\n\n")
+		}
+	}
+	first := true
+	for _, vv := range rv.Verdicts {
+		if vv.V.Valid == harness.Valid || len(vv.Evidence) == 0 {
+			continue
+		}
+		if first {
+			p("**Evidence** (seconds after the run's start)\n\n")
+			first = false
+		}
+		p("%s **%s**: %s\n\n", symbol(vv.V.Valid), md(vv.Name), md(vv.V.Summary))
+		for _, e := range vv.Evidence {
+			p("- %s %s\n", code(e.At), md(e.What))
+		}
+		if vv.Hidden > 0 {
+			p("- … %d more (see the HTML or JSON report)\n", vv.Hidden)
+		}
+		p("\n")
+	}
+	if len(rv.Faults) > 0 {
+		p("**Fault windows**\n\n| fault | target | inject | heal | held | detail |\n|---|---|---:|---:|---:|---|\n")
+		for _, f := range rv.Faults {
+			detail := md(f.Detail)
+			if f.Err != "" {
+				detail = strings.TrimSpace(detail + " ⚠️ " + md(f.Err))
+			}
+			p("| %s | %s | %s | %s | %s | %s |\n", md(f.Name), md(f.Target), f.Inject, f.Heal, f.Held, detail)
+		}
+		p("\n")
+	}
+	if len(rv.Notes) > 0 {
+		p("**Notes**\n\n")
+		for _, n := range rv.Notes {
+			p("- %s\n", md(n))
+		}
+		p("\n")
+	}
+	var withMetrics []verdictView
+	for _, vv := range rv.Verdicts {
+		if len(vv.Metrics) > 0 {
+			withMetrics = append(withMetrics, vv)
+		}
+	}
+	if len(withMetrics) > 0 {
+		p("<details><summary>Metrics</summary>\n\n| checker | metrics |\n|---|---|\n")
+		for _, vv := range withMetrics {
+			var ms []string
+			for _, m := range vv.Metrics {
+				ms = append(ms, md(m.Name)+" "+m.Value)
+			}
+			p("| %s | %s |\n", md(vv.Name), strings.Join(ms, " · "))
+		}
+		p("\n</details>\n\n")
+	}
+}
+
+// mdEscaper neutralises what Markdown (and the HTML it allows) would read
+// as markup in text taken from a Record.
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "|", `\|`, "~", `\~`,
+	"&", "&amp;", "<", "&lt;", ">", "&gt;",
+)
+
+// md escapes text for a Markdown paragraph or table cell (on one line).
+func md(s string) string { return mdEscaper.Replace(oneLine(s)) }
+
+// code renders s as inline code; backticks inside are doubled around.
+func code(s string) string {
+	s = oneLine(s)
+	if strings.Contains(s, "`") {
+		return "`` " + s + " ``"
+	}
+	return "`" + s + "`"
+}

@@ -159,3 +159,12 @@ func logFn(srv *containers.Server, path string) func(ctx context.Context) (strin
 func report(name string, format string, args ...any) {
 	AddReportEntry(name, fmt.Sprintf(format, args...))
 }
+
+// tail is the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -17,13 +17,24 @@ import (
 // field whose zero value means this.
 const DefaultAgent = "/usr/local/bin/xrdp-harness-agent"
 
+// listensFunc defines the shell function `listens PID`: true when the
+// process holds a listening TCP or UNIX socket.
+const listensFunc = `listens() {
+  L=$( { awk '$4 == "0A" {print $10}' /proc/net/tcp /proc/net/tcp6; awk '$4 == "00010000" {print $7}' /proc/net/unix; } 2>/dev/null)
+  for i in $(ls -l /proc/$1/fd 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\].*/\1/p'); do
+    printf '%s\n' "$L" | grep -qx "$i" && return 0
+  done
+  return 1
+}
+`
+
 // mainPIDScript prints the main daemon's pid. The pid file comes first:
-// after the main daemon died, its orphaned session children (sesman forks
-// one per session) are also processes named like it whose parent has
-// another name. Without a live pid file (the daemon was SIGKILLed), the
-// main daemon is the one of those that holds a socket: session children
-// hold none.
-const mainPIDScript = `c="$1"
+// after the main daemon died, its orphaned children (sesman forks one per
+// session, xrdp one per connection) are also processes named like it whose
+// parent has another name. Without a live pid file (the daemon was
+// SIGKILLed), the main daemon is the one of those that listens: children
+// hold no listening socket.
+const mainPIDScript = listensFunc + `c="$1"
 for f in /var/run/xrdp/$c.pid /run/xrdp/$c.pid; do
   [ -r "$f" ] || continue
   p=$(cat "$f" 2>/dev/null)
@@ -34,7 +45,7 @@ for f in /var/run/xrdp/$c.pid /run/xrdp/$c.pid; do
 done
 ps -eo pid=,ppid=,comm= | awk -v c="$c" '$3==c{p[$1]=$2} END{for(k in p) if(!(p[k] in p)) print k}' |
 while read -r p; do
-  ls -l /proc/$p/fd 2>/dev/null | grep -q 'socket:' && echo "$p"
+  listens "$p" && echo "$p"
 done
 exit 0`
 

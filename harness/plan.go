@@ -26,6 +26,10 @@ type Env struct {
 	// ClientSeq numbers clients across all executors of a run, so that
 	// client names (which xrdp logs and checkers match on) never repeat.
 	ClientSeq *atomic.Int64
+	// RecordFault adds a fault window to the Record, for executors that
+	// inject faults in the operation stream (a nemesis step of a sequence).
+	// Nil discards.
+	RecordFault func(FaultWindow)
 }
 
 // Target finds a target by name; "" means the first.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/fault"
@@ -14,6 +15,23 @@ import (
 var faultMakers = map[string]func(params map[string]string) (harness.Fault, error){
 	"none":          func(map[string]string) (harness.Fault, error) { return harness.NoFault{}, nil },
 	"freeze-sesman": func(map[string]string) (harness.Fault, error) { return &fault.FreezeSesman{}, nil },
+	"end-sessions": func(p map[string]string) (harness.Fault, error) {
+		n, err := intParam(p, "count", 0)
+		return &fault.EndSessions{Count: n}, err
+	},
+}
+
+// intParam reads an integer fault parameter (def when absent).
+func intParam(p map[string]string, key string, def int) (int, error) {
+	v, ok := p[key]
+	if !ok {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("param %s=%q: want a whole number ≥ 0", key, v)
+	}
+	return n, nil
 }
 
 // FaultKinds lists the fault names scenario files accept.

@@ -121,6 +121,12 @@ func (l LoadSpec) executor(c CheckSpec) (harness.Executor, error) {
 			cp.MaxErrorRate = *c.MaxErrorRate
 		}
 		return cp, nil
+	case "fault":
+		f, err := newFault(*l.Fault)
+		if err != nil {
+			return nil, err
+		}
+		return &load.Nemesis{Fault: f, Hold: l.Fault.Hold.D()}, nil
 	case "sequence":
 		seq := &load.Sequence{}
 		for i, st := range l.Steps {

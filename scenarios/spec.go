@@ -82,6 +82,9 @@ type LoadSpec struct {
 	Max   int      `yaml:"max"`
 	// sequence: run these in order
 	Steps []LoadSpec `yaml:"steps"`
+	// fault: inject this fault as a step (inside a sequence: after the
+	// previous step), hold it, heal it.
+	Fault *FaultSpec `yaml:"fault"`
 }
 
 // FaultSpec schedules one fault.
@@ -214,7 +217,7 @@ func (s Spec) Validate() []error {
 	return errs
 }
 
-var loadKinds = []string{"reconnect-storm", "constant", "ramp", "burst", "capacity", "sequence"}
+var loadKinds = []string{"reconnect-storm", "constant", "ramp", "burst", "capacity", "sequence", "fault"}
 
 func (l LoadSpec) validate(p string, t TargetSpec) []error {
 	var errs []error
@@ -275,6 +278,15 @@ func (l LoadSpec) validate(p string, t TargetSpec) []error {
 		}
 		for i, s := range l.Steps {
 			errs = append(errs, s.validate(fmt.Sprintf("%s.steps[%d]", p, i), t)...)
+		}
+	case "fault":
+		switch {
+		case l.Fault == nil:
+			add(".fault: a fault step needs fault: {kind: ..., hold: ...}")
+		case !knownFault(l.Fault.Kind):
+			add(".fault.kind %q: unknown; one of %s", l.Fault.Kind, strings.Join(FaultKinds(), ", "))
+		case l.Fault.Hold < 0:
+			add(".fault.hold cannot be negative")
 		}
 	case "":
 		add(".kind: missing; one of %s", strings.Join(loadKinds, ", "))

@@ -19,6 +19,12 @@ type Config struct {
 	// LogSlack bounds how late a stamp may trail what it stamps (the sampler
 	// reads logs and /proc periodically). Zero: 2 s.
 	LogSlack time.Duration
+	// OrderSlack bounds how far two stamps of the same sampler may come in
+	// the wrong order. The sampler reads /proc and every log in each pass
+	// and stamps a pass's events alike, so a line stamped two passes after
+	// a process change was written after it: at 10 Hz, more than 150 ms
+	// apart is a certain order. Zero: 150 ms.
+	OrderSlack time.Duration
 	// MaxEvidence caps the evidence items of one verdict; the rest is
 	// summarised in a last item. Zero: 50.
 	MaxEvidence int
@@ -159,6 +165,7 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.MaxTickGap, 3*time.Second)
 	def(&c.LogSlack, 2*time.Second)
+	def(&c.OrderSlack, 150*time.Millisecond)
 	def(&c.ZombieGrace, 5*time.Second)
 	def(&c.StaleGrace, 15*time.Second)
 	def(&c.LeakGrace, 5*time.Second)

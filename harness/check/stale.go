@@ -53,6 +53,9 @@ type life struct {
 	display   int
 	from, to  time.Time
 	atEnd     bool
+	// deadAt is when a session child was first seen defunct (it exited,
+	// sesman had not reaped it); zero while it lives.
+	deadAt time.Time
 }
 
 // sessionLives replays target once and returns the session children of
@@ -120,6 +123,9 @@ func sessionLives(r *harness.Record, target string, end time.Time) (sessions, xs
 		case harness.ProcState:
 			if ch.Proc.Zombie() {
 				closeIn(xs, ev.PID, ev.Time)
+				if l, ok := held[ev.PID]; ok && l.deadAt.IsZero() {
+					l.deadAt = ev.Time
+				}
 			}
 		case harness.ProcReparent:
 			pending = pending || ch.Proc.IsSesman()
@@ -209,6 +215,9 @@ type reconnectEvent struct {
 	user    string
 	display int
 	source  string
+	// sessionPID is the session sesman says it reconnected to (its
+	// "session_pid" field); 0 when the line does not say.
+	sessionPID int
 }
 
 func (c Stale) check(r *harness.Record, target string, cfg Config) harness.Verdict {
@@ -231,7 +240,7 @@ func (c Stale) check(r *harness.Record, target string, cfg Config) harness.Verdi
 	for _, l := range targetLogs(r, target, harness.LogSesman, harness.LogReconnect) {
 		if l.Source == harness.LogReconnect {
 			if rl, ok := ParseReconnectLine(l.Text); ok && rl.Phase == "start" && rl.Display >= 0 {
-				reconnects = append(reconnects, reconnectEvent{rl.Time, rl.User, rl.Display, "reconnect script"})
+				reconnects = append(reconnects, reconnectEvent{rl.Time, rl.User, rl.Display, "reconnect script", 0})
 			}
 			continue
 		}
@@ -248,11 +257,12 @@ func (c Stale) check(r *harness.Record, target string, cfg Config) harness.Verdi
 			d, ok := intAfter(msg, "display :")
 			if ok {
 				du.note(d, l.Time, u)
-				reconnects = append(reconnects, reconnectEvent{l.Time, u, d, "sesman"})
+				sp, _ := intAfter(msg, "session_pid ")
+				reconnects = append(reconnects, reconnectEvent{l.Time, u, d, "sesman", sp})
 			}
 		case strings.Contains(msg, "Starting session reconnection script on display "):
 			if d, ok := intAfter(msg, "on display "); ok {
-				reconnects = append(reconnects, reconnectEvent{l.Time, "", d, "sesman script"})
+				reconnects = append(reconnects, reconnectEvent{l.Time, "", d, "sesman script", 0})
 			}
 		}
 	}
@@ -333,6 +343,9 @@ func (c Stale) check(r *harness.Record, target string, cfg Config) harness.Verdi
 			if merged[i].user == "" {
 				merged[i].user = rc.user
 			}
+			if merged[i].sessionPID == 0 {
+				merged[i].sessionPID = rc.sessionPID
+			}
 			continue
 		}
 		lastOf[rc.display] = len(merged)
@@ -340,6 +353,19 @@ func (c Stale) check(r *harness.Record, target string, cfg Config) harness.Verdi
 	}
 	deadReconnects, unwatched := 0, 0
 	for _, rc := range merged {
+		// sesman named the session it reconnected to, and that session's
+		// process had already exited: dead for certain, whatever the X
+		// server timing says (the 0.9.17 defect's signature).
+		if l := deadSessionAt(sessions, rc.sessionPID, rc.t, cfg.OrderSlack); l != nil {
+			deadReconnects++
+			user := rc.user
+			if user == "" {
+				user = du.at(rc.display, rc.t)
+			}
+			ev.add(rc.t, "reconnect of user %s to display :%d: sesman handed out session pid %d, defunct since %s (its end went unnoticed)",
+				orUnknown(user), rc.display, l.pid, l.deadAt.Format("15:04:05.000"))
+			continue
+		}
 		a, b := rc.t.Add(-slack), rc.t.Add(slack)
 		if dl.alive(rc.display, a, b) {
 			continue
@@ -395,4 +421,18 @@ func orUnknown(s string) string {
 		return "(unknown)"
 	}
 	return s
+}
+
+// deadSessionAt finds the session child pid whose process was defunct more
+// than orderSlack before t.
+func deadSessionAt(sessions []*life, pid int, t time.Time, orderSlack time.Duration) *life {
+	if pid <= 0 {
+		return nil
+	}
+	for _, l := range sessions {
+		if l.pid == pid && !l.from.After(t) && !l.deadAt.IsZero() && t.Sub(l.deadAt) > orderSlack {
+			return l
+		}
+	}
+	return nil
 }

@@ -52,6 +52,26 @@ func TestStale(t *testing.T) {
 					reconnectLog(30, 500, "u6", 11)
 			},
 			metrics: map[string]float64{"stale_sessions": 0, "stale_reconnects": 0}},
+		{name: "reconnect to a session whose process is already defunct, right after its X server went", want: harness.Invalid,
+			build: func() *builder {
+				// As recorded on 0.9.21.1+sigchld-reap-one: Xvnc :10 exits, the
+				// session child turns defunct, and 0.3 s later sesman hands the
+				// user that session: too close for the X server timing rule.
+				b := newBuilder().version("0.9.21.1").lab(0).ticks(0, 30).end(30)
+				b.session(1, 100, 10).sesmanLog(1.5, "Session started successfully for user u1 on display 10")
+				b.exit(10, 103).unlisten(10, 5910).exit(10, 101).exit(10, 102).zombie(10.1, 100)
+				return b.sesmanLog(10.4, "++ reconnected session: username u1, display :10.0, session_pid 100, ip 172.17.0.1:51784")
+			},
+			metrics: map[string]float64{"stale_reconnects": 1},
+			mention: "sesman handed out session pid 100, defunct since"},
+		{name: "near miss: the session turns defunct just after the reconnect line", want: harness.Valid,
+			build: func() *builder {
+				b := newBuilder().version("0.9.21.1").lab(0).ticks(0, 30).end(30)
+				b.session(1, 100, 10)
+				b.sesmanLog(9.9, "++ reconnected session: username u1, display :10.0, session_pid 100")
+				return b.exit(10, 103).unlisten(10, 5910).exit(10, 101).exit(10, 102).zombie(10.1, 100).exit(10.2, 100)
+			},
+			metrics: map[string]float64{"stale_reconnects": 0}},
 		{name: "0.9.17 defect: unnoticed end, then a reconnect to the dead display", want: harness.Invalid,
 			build: func() *builder {
 				b := newBuilder().version("0.9.17").lab(0).ticks(0, 60).end(60)
@@ -60,7 +80,7 @@ func TestStale(t *testing.T) {
 				return b.sesmanLog(40, "++ reconnected session: username u3, display :12.0, session_pid 100")
 			},
 			metrics: map[string]float64{"stale_sessions": 1, "stale_reconnects": 1},
-			mention: "reconnect of user u3 to display :12 (seen in sesman log) while no Xvnc :12 was alive"},
+			mention: "reconnect of user u3 to display :12: sesman handed out session pid 100, defunct since"},
 		{name: "stale session evidence names display and user", want: harness.Invalid,
 			build: func() *builder {
 				b := newBuilder().version("0.9.17").lab(0).ticks(0, 60).end(60)

@@ -1,0 +1,72 @@
+package fault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/xrdp-harness/xrdp-harness/harness"
+)
+
+// EndSessions ends sessions the way a user logging out does: it kills each
+// session's window manager, the process whose life is the session's (see
+// xrdp-notes: "Killing that process ends the session cleanly"). sesman must
+// notice the end (reap the session child, log "++ terminated session");
+// a sesman that loses SIGCHLDs does not, and keeps the dead session for the
+// user's next login. Nothing to heal.
+type EndSessions struct {
+	// Count is how many sessions to end, lowest display first; 0 ends all.
+	Count int
+}
+
+var _ harness.Fault = (*EndSessions)(nil)
+
+func (*EndSessions) Name() string { return "end-sessions" }
+
+// windowManagers lists "display pid" of each session's window manager: the
+// children of sesman's session children that are neither the X server nor
+// chansrv.
+const windowManagers = `ps -eo pid=,ppid=,comm=,args= | awk '
+  { pid[NR]=$1; ppid[NR]=$2; comm[NR]=$3; line[NR]=$0; byPid[$1]=NR }
+  END {
+    for (i=1;i<=NR;i++) if (comm[i]=="xrdp-sesman") { sp=ppid[i]; j=byPid[sp]; if (j && comm[j]=="xrdp-sesman") sess[pid[i]]=1 }
+    for (i=1;i<=NR;i++) if (sess[ppid[i]] && comm[i]=="Xvnc") { split(line[i], a, ":"); split(a[2], d, " "); disp[ppid[i]]=d[1] }
+    for (i=1;i<=NR;i++) if (sess[ppid[i]] && comm[i]!="Xvnc" && comm[i]!="xrdp-chansrv" && comm[i]!="xrdp-sesman" && (ppid[i] in disp)) print disp[ppid[i]], pid[i]
+  }' | sort -n`
+
+func (f *EndSessions) Inject(ctx context.Context, t harness.Target) (string, error) {
+	if f.Count < 0 {
+		return "", errors.New("end sessions: count cannot be negative")
+	}
+	code, out, err := t.Exec(ctx, "sh", "-c", windowManagers)
+	if err != nil || code != 0 {
+		return "", fmt.Errorf("end sessions: list window managers: exit %d: %v %s", code, err, strings.TrimSpace(out))
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) == 0 || lines[0] == "" {
+		return "", errors.New("end sessions: no live session found")
+	}
+	if f.Count > 0 && f.Count < len(lines) {
+		lines = lines[:f.Count]
+	}
+	var ended []string
+	for _, l := range lines {
+		fields := strings.Fields(l)
+		if len(fields) != 2 {
+			continue
+		}
+		pid, err := strconv.Atoi(fields[1])
+		if err != nil {
+			continue
+		}
+		if err := signal(ctx, t, "TERM", pid); err != nil {
+			return strings.Join(ended, ", "), fmt.Errorf("end sessions: %w", err)
+		}
+		ended = append(ended, ":"+fields[0]+" (wm pid "+fields[1]+")")
+	}
+	return "ended " + strings.Join(ended, ", "), nil
+}
+
+func (*EndSessions) Heal(context.Context, harness.Target) error { return nil }

@@ -1,0 +1,87 @@
+package scenarios_test
+
+import (
+	"fmt"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/reports"
+	"github.com/xrdp-harness/xrdp-harness/scenarios"
+)
+
+// The orig tarball Debian's security archive serves is the upstream 0.9.21.1
+// release; the patch puts back 0.9.17's one-child-per-SIGCHLD reaping.
+const (
+	orig        = "0.9.21.1@https://deb.debian.org/debian-security/pool/updates/main/x/xrdp/xrdp_0.9.21.1.orig.tar.gz#sha256=7c6c42dce7d3201efe4481e0d388e00094bf8f15224ddad9e47b402a672e08e3"
+	reapOnePath = "patches/sigchld-reap-one.patch"
+)
+
+func verdictOf(run reports.Run, checker string) harness.Verdict {
+	for _, v := range run.Verdicts {
+		if v.Checker == checker {
+			return v
+		}
+	}
+	Fail("no verdict from " + checker)
+	return harness.Verdict{}
+}
+
+func describe(run reports.Run) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s @ %s: %s %s\n", run.Scenario, run.Version, run.Outcome(), run.Err)
+	for _, v := range run.Verdicts {
+		fmt.Fprintf(&b, "  %-15s %-8s %s\n", v.Checker, v.Valid, v.Summary)
+	}
+	return b.String()
+}
+
+var _ = Describe("reconnect-storm", Label("docker", "slow"), Ordered, func() {
+	var suite reports.Suite
+
+	BeforeAll(func(ctx SpecContext) {
+		spec, err := scenarios.Builtin("reconnect-storm")
+		Expect(err).NotTo(HaveOccurred())
+		stock, err := scenarios.ParseVersion("0.9.21.1", nil)
+		Expect(err).NotTo(HaveOccurred())
+		defective, err := scenarios.ParseVersion(orig, []string{reapOnePath})
+		Expect(err).NotTo(HaveOccurred())
+		suite, err = scenarios.RunSuite(ctx, scenarios.SuiteOptions{
+			Name: "defect-proof", Scenarios: []scenarios.Spec{spec},
+			Versions: []scenarios.Version{defective, stock}, Builder: builder,
+			Compare: [][2]string{{defective.Label, stock.Label}},
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(suite.Runs).To(HaveLen(2))
+		for _, r := range suite.Runs {
+			AddReportEntry(r.Version, describe(r))
+		}
+	})
+
+	It("finds the SIGCHLD defect in a build that reaps one child per signal", func() {
+		run := suite.Runs[0]
+		Expect(run.Version).To(Equal("0.9.21.1+sigchld-reap-one"))
+		Expect(run.Outcome()).To(Equal(harness.Invalid), describe(run))
+		z := verdictOf(run, "zombies")
+		Expect(z.Valid).To(Equal(harness.Invalid))
+		Expect(fmt.Sprint(z.Evidence)).To(ContainSubstring("reconnectwm.sh"))
+		Expect(z.Metrics["zombies_max"]).To(BeNumerically(">=", 5))
+		By("the ends of young sessions went unnoticed: users were sent to dead displays")
+		Expect(verdictOf(run, "stale-sessions").Valid).To(Equal(harness.Invalid), describe(run))
+		Expect(verdictOf(run, "vnc-errors").Valid).To(Equal(harness.Invalid), describe(run))
+	})
+
+	It("finds the stock build healthy under the same load", func() {
+		run := suite.Runs[1]
+		Expect(run.Version).To(Equal("0.9.21.1"))
+		Expect(run.Outcome()).To(Equal(harness.Valid), describe(run))
+	})
+
+	It("reports the upgrade as fixing the defect", func() {
+		Expect(suite.Comparisons).To(HaveLen(1))
+		cmp := suite.Comparisons[0]
+		Expect(fmt.Sprintf("%+v", cmp)).To(ContainSubstring("fixed"))
+	})
+})

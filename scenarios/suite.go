@@ -52,8 +52,8 @@ type SuiteOptions struct {
 	// Compare lists upgrade pairs (from label, to label) to compare.
 	Compare [][2]string
 	// Progress, when set, is called before each run and returns the channel
-	// for the engine's live events and a func called when the run ends.
-	Progress func(label string, expectedOps int) (chan<- harness.Progress, func())
+	// for the engine's live events and a func called with the run's result.
+	Progress func(label string, expectedOps int) (chan<- harness.Progress, func(*harness.Record, error))
 	// OnRun is called after each run, so the caller can write the partial
 	// report as it grows (and keep it if the next run is interrupted).
 	OnRun func(reports.Suite)
@@ -120,12 +120,14 @@ func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version) reports.Run 
 		return failed(err)
 	}
 	var runOpts []harness.RunOption
+	done := func(*harness.Record, error) {}
 	if o.Progress != nil {
-		ch, done := o.Progress(s.Name+" @ "+v.Label, s.ExpectedOps())
-		defer done()
+		var ch chan<- harness.Progress
+		ch, done = o.Progress(s.Name+" @ "+v.Label, s.ExpectedOps())
 		runOpts = append(runOpts, harness.WithProgress(ch))
 	}
 	rec, err := harness.Run(ctx, plan, runOpts...)
+	done(rec, err)
 	if rec == nil {
 		return failed(err)
 	}

@@ -25,13 +25,15 @@ var _ harness.Fault = (*EndSessions)(nil)
 
 func (*EndSessions) Name() string { return "end-sessions" }
 
-// windowManagers lists "display pid" of each session's window manager: the
-// children of sesman's session children that are neither the X server nor
-// chansrv.
+// windowManagers lists "display pid" of each session's window manager.
+// Sessions are the children of the main sesman (0.9.x: forked xrdp-sesman;
+// 0.10: xrdp-sesexec); a session's window manager is its child that is
+// neither the X server nor chansrv.
 const windowManagers = `ps -eo pid=,ppid=,comm=,args= | awk '
   { pid[NR]=$1; ppid[NR]=$2; comm[NR]=$3; line[NR]=$0; byPid[$1]=NR }
   END {
-    for (i=1;i<=NR;i++) if (comm[i]=="xrdp-sesman") { sp=ppid[i]; j=byPid[sp]; if (j && comm[j]=="xrdp-sesman") sess[pid[i]]=1 }
+    for (i=1;i<=NR;i++) if (comm[i]=="xrdp-sesman") { j=byPid[ppid[i]]; if (!j || comm[j]!="xrdp-sesman") main[pid[i]]=1 }
+    for (i=1;i<=NR;i++) if (main[ppid[i]]) sess[pid[i]]=1
     for (i=1;i<=NR;i++) if (sess[ppid[i]] && comm[i]=="Xvnc") { split(line[i], a, ":"); split(a[2], d, " "); disp[ppid[i]]=d[1] }
     for (i=1;i<=NR;i++) if (sess[ppid[i]] && comm[i]!="Xvnc" && comm[i]!="xrdp-chansrv" && comm[i]!="xrdp-sesman" && (ppid[i] in disp)) print disp[ppid[i]], pid[i]
   }' | sort -n`

@@ -108,6 +108,12 @@ func niceStep(span float64, n int) float64 {
 	return 10 * p
 }
 
+// headroom rounds v up to a whole step, leaving at least 5% above it so
+// that the highest point does not sit on the frame.
+func headroom(v, step float64) float64 {
+	return math.Max(step, math.Ceil(v*1.05/step)*step)
+}
+
 // timeStep is a tick step in seconds that reads well on a clock.
 func timeStep(span float64, n int) float64 {
 	for _, s := range []float64{1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400} {
@@ -227,8 +233,8 @@ func tickChart(title string, r *harness.Record, base time.Time, value func(harne
 		byTarget[t.Target] = append(byTarget[t.Target], point{t.Time.Sub(base).Seconds(), v})
 	}
 	slices.Sort(targets)
-	step := max(1, niceStep(ymax, 4))
-	ymax = math.Ceil(ymax/step) * step
+	step := max(1, niceStep(ymax, 4)) // counts: whole steps
+	ymax = headroom(ymax, step)
 	x, y := plotAxes(span, ymax)
 	c.timeFrame(x)
 	c.valueFrame(y, step, fmtAxisNum)
@@ -354,16 +360,19 @@ func latencyChart(r *harness.Record, base time.Time, verdicts []harness.Verdict,
 	}
 	slices.Sort(pick)
 	step := niceStep(ymax, 4)
-	ymax = math.Ceil(ymax/step) * step
+	ymax = headroom(ymax, step)
 	x, y := plotAxes(span, ymax)
 	c.timeFrame(x)
 	c.valueFrame(y, step, func(v float64) string { return fmtAxisNum(v) + "s" })
 	c.faultBands(r.Faults, base, x)
+	lastLabel := math.Inf(1)
 	for _, m := range []struct{ name, label string }{{"latency_p50_s", "p50"}, {"latency_p99_s", "p99"}} {
 		if v, ok := runMetric(Run{Verdicts: verdicts}, m.name); ok && v <= ymax {
-			yy := px(y.at(v))
-			c.Grid = append(c.Grid, svgLine{X1: px(chartLeft), Y1: yy, X2: px(chartW - chartRight), Y2: yy, Class: "ref"})
-			c.Y2Ticks = append(c.Y2Ticks, svgText{X: px(chartW - chartRight + 4), Y: px(y.at(v) + 4),
+			yy := y.at(v)
+			c.Grid = append(c.Grid, svgLine{X1: px(chartLeft), Y1: px(yy), X2: px(chartW - chartRight), Y2: px(yy), Class: "ref"})
+			ly := min(yy+4, lastLabel-11) // p99 sits above p50; keep the labels apart
+			lastLabel = ly
+			c.Y2Ticks = append(c.Y2Ticks, svgText{X: px(chartW - chartRight + 4), Y: px(ly),
 				Text: m.label + " " + fmtDur(seconds(v)), Anchor: "start"})
 		}
 	}
@@ -427,9 +436,9 @@ func capacityChart(c Capacity) svgChart {
 		rmax = max(rmax, l.ErrorRate)
 	}
 	step := niceStep(ymax, 4)
-	ymax = math.Ceil(ymax/step) * step
+	ymax = headroom(ymax, step)
 	rstep := niceStep(rmax, 4)
-	rmax = math.Ceil(rmax/rstep) * rstep
+	rmax = headroom(rmax, rstep)
 	_, y := plotAxes(1, ymax)
 	ry := axis{0, rmax, chartH - chartBottom, chartTop}
 	ch.valueFrame(y, step, func(v float64) string { return fmtAxisNum(v) + "s" })

@@ -181,7 +181,7 @@ func TestTickChartThinAndGaps(t *testing.T) {
 		t.Errorf("path %q: want two subpaths around the blind span", d)
 	}
 	// The y axis rounds 9 up to 10; the one-tick spike must survive thinning.
-	_, y := plotAxes(3600, 10)
+	_, y := plotAxes(3600, headroom(9, 5))
 	if !strings.Contains(d, "V"+px(y.at(9))) {
 		t.Errorf("the spike to 9 was lost by thinning: %q", d)
 	}

@@ -319,15 +319,32 @@ func writeRunMD(w *bufio.Writer, rv runView) {
 	}
 }
 
-// mdEscaper neutralises what Markdown (and the HTML it allows) would read
-// as markup in text taken from a Record.
-var mdEscaper = strings.NewReplacer(
-	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "|", `\|`, "~", `\~`,
-	"&", "&amp;", "<", "&lt;", ">", "&gt;",
-)
-
-// md escapes text for a Markdown paragraph or table cell (on one line).
-func md(s string) string { return mdEscaper.Replace(oneLine(s)) }
+// md escapes text taken from a Record for a Markdown paragraph or table
+// cell (on one line): Markdown punctuation gets a backslash, and the HTML
+// that Markdown lets through becomes entities.
+func md(s string) string {
+	s = oneLine(s)
+	if !strings.ContainsAny(s, "\\`*_[]|~&<>") {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\\', '`', '*', '_', '[', ']', '|', '~':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
 
 // code renders s as inline code; backticks inside are doubled around.
 func code(s string) string {

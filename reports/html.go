@@ -70,7 +70,7 @@ func (h HTML) Write(w io.Writer, s Suite) error {
 	page := htmlPage{view: buildView(s, advice, h.MaxEvidence)}
 	for _, rv := range page.view.Runs {
 		hr := htmlRun{runView: rv}
-		if rec := rv.Run.Record; rec != nil {
+		if rec := rv.Run.Record; rec != nil && !rv.EventsOmitted {
 			hr.Charts = []svgChart{
 				tickChart("Zombies (defunct processes) over time", rec, rv.Base, func(t harness.Tick) float64 { return float64(t.Zombies) }),
 				tickChart("Live sessions (Xvnc processes) over time", rec, rv.Base, func(t harness.Tick) float64 { return float64(t.Sessions) }),
@@ -290,7 +290,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 3
 <ol class="evidence">{{range .Evidence}}<li><code>{{.At}}</code>{{.What}}</li>{{end}}{{if .Hidden}}<li>… {{.Hidden}} more in the JSON report</li>{{end}}</ol>
 </details>
 {{end}}{{end}}
-{{if .Charts}}<div class="charts">{{range .Charts}}{{template "chart" .}}{{end}}</div>{{end}}
+{{if .Charts}}<div class="charts">{{range .Charts}}{{template "chart" .}}{{end}}</div>{{else if .EventsOmitted}}<p class="note">No charts: this report was made from a JSON report written without raw events.</p>{{end}}
 {{if .Faults}}
 <h4>Fault windows</h4>
 <table>

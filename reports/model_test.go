@@ -209,6 +209,19 @@ func TestJSONOmitEvents(t *testing.T) {
 	if len(s.Runs[0].Record.Ops) == 0 {
 		t.Error("OmitEvents modified the caller's records")
 	}
+	// Reports made from the slim JSON keep the counts and say why charts
+	// are missing.
+	md := string(render(t, Markdown{}, back))
+	if !strings.Contains(md, "120 ops (raw events left out") || strings.Contains(md, "no ops") {
+		t.Error("markdown from a slim JSON lost the op counts")
+	}
+	page := render(t, HTML{}, back)
+	if n := bytes.Count(page, []byte("<svg")); n != 1 {
+		t.Errorf("%d charts from a slim JSON, want only the capacity chart", n)
+	}
+	if !bytes.Contains(page, []byte("written without raw events")) {
+		t.Error("the HTML does not say why charts are missing")
+	}
 	if _, err := ReadJSON(strings.NewReader("{")); err == nil || !strings.HasPrefix(err.Error(), "reports: read json:") {
 		t.Errorf("bad JSON: %v", err)
 	}

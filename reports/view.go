@@ -58,6 +58,15 @@ type runView struct {
 	Faults   []faultView
 	Key      []metricView // KeyMetrics of the run
 	Notes    []string
+	// EventsOmitted: the Record came from a JSON written with OmitEvents,
+	// so there is nothing to chart.
+	EventsOmitted bool
+}
+
+// eventsOmitted reports whether r's Record lost its raw events (JSON
+// OmitEvents) while its counts say it had some.
+func eventsOmitted(r Run) bool {
+	return r.Record != nil && countEvents(r.Record).slim() && !r.Events.slim()
 }
 
 type adviceView struct{ Checker, Text string }
@@ -233,6 +242,9 @@ func buildRunView(id string, r Run, advice []Advice, maxEvidence int) runView {
 			rv.Notes = append(rv.Notes, oneLine(n))
 		}
 		rv.Ops = opsLine(rec.Ops)
+		if rv.EventsOmitted = eventsOmitted(r); rv.EventsOmitted {
+			rv.Ops = fmt.Sprintf("%d ops (raw events left out of this report's source)", r.Events.Ops)
+		}
 		for _, f := range sortedFaults(rec.Faults) {
 			fv := faultView{Name: f.Name, Target: f.Target, Detail: oneLine(f.Detail), Err: oneLine(f.Err),
 				Inject: fmtOffset(f.Inject, rv.Base), Heal: "—", Held: "—"}

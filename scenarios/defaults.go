@@ -59,7 +59,7 @@ func Load(nameOrPath string) (Spec, error) {
 	}
 	f, err := os.Open(nameOrPath)
 	if err != nil {
-		return Spec{}, fmt.Errorf("scenarios: open %s: %w", nameOrPath, err)
+		return Spec{}, fmt.Errorf("scenarios: %w (give a scenario file or a built-in name: %s)", err, strings.Join(BuiltinNames(), ", "))
 	}
 	defer f.Close()
 	return Parse(nameOrPath, f)

@@ -23,7 +23,14 @@ type Version struct {
 
 // ParseVersion reads the CLI's version syntax (see containers.ParseImageSpec)
 // and labels it: the release, plus "+<patch names>" for patched builds.
+// The names of Builds (e.g. "0.9.21.1+sigchld-reap-one") are accepted too.
 func ParseVersion(s string, patches []string) (Version, error) {
+	if b, ok := namedBuilds[s]; ok {
+		if len(patches) > 0 {
+			return Version{}, fmt.Errorf("scenarios: version %s: a named build brings its own patches", s)
+		}
+		return b, nil
+	}
 	spec, err := containers.ParseImageSpec(s)
 	if err != nil {
 		return Version{}, err
@@ -102,6 +109,12 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 }
 
 func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version) reports.Run {
+	v, err := Materialize(v, o.Builder.CacheDir())
+	if err != nil {
+		r := reports.NewRun(nil, nil, err)
+		r.Scenario, r.Description, r.Version = s.Name, s.Description, v.Label
+		return r
+	}
 	opts := []containers.Option{containers.WithBuilder(o.Builder), containers.WithTargetName("xrdp-" + v.Label)}
 	if v.Image.Source != nil {
 		opts = append(opts, containers.WithSource(*v.Image.Source))

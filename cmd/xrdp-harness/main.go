@@ -16,6 +16,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	tclog "github.com/testcontainers/testcontainers-go/log"
 )
 
 func main() {
@@ -61,6 +63,11 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") != "true" {
 		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
+	// testcontainers narrates every container; the harness reports itself.
+	// XRDP_HARNESS_DEBUG=1 keeps the narration.
+	if os.Getenv("XRDP_HARNESS_DEBUG") == "" {
+		tclog.SetDefault(tclog.NewNoopLogger())
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {

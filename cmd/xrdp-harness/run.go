@@ -2,18 +2,338 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/xrdp-harness/xrdp-harness/containers"
+	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/reports"
+	"github.com/xrdp-harness/xrdp-harness/scenarios"
 )
 
-// cmdRun is the main job. Until the scenario suite lands it boots every
-// default version and prints its health.
+// defaultRunVersions is the main job's matrix: the defect build (0.9.17's
+// reaping on 0.9.21.1, the stand-in for 0.9.17 whose tarball this machine
+// cannot fetch) and the Debian-packaged versions to upgrade to.
+func defaultRunVersions(cat containers.Catalog) []string {
+	return append([]string{scenarios.DefectBuild}, cat.Defaults...)
+}
+
+// runFlags are the flags of `run`.
+type runFlags struct {
+	imageFlags
+	scenarios listFlag
+	compare   listFlag
+	out       string
+	formats   listFlag
+	noCompare bool
+	tty       string
+}
+
+// cmdRun is the main job: every scenario on every version, reports written
+// as each run finishes (an interrupted run keeps what it has).
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", stderr)
-	var f imageFlags
+	var f runFlags
 	f.register(fs)
-	users := fs.Int("users", 2, "test users per container")
+	fs.Var(&f.scenarios, "scenario", "scenario to run: a built-in name ("+strings.Join(scenarios.BuiltinNames(), ", ")+
+		") or a .yaml file; repeatable; default: "+strings.Join(scenarios.DefaultOrder, ", "))
+	fs.Var(&f.compare, "compare", "upgrade comparison FROM:TO by version label, repeatable; default: the first version to each other one")
+	fs.BoolVar(&f.noCompare, "no-compare", false, "write no comparison")
+	fs.StringVar(&f.out, "out", "out", "directory for the reports (report.json, report.xml, report.md, report.html)")
+	fs.Var(&f.formats, "format", "report formats, comma-separated: "+strings.Join(reports.Formats(), ", ")+" (default: all)")
+	fs.StringVar(&f.tty, "progress", "auto", "progress display: auto, bars or lines")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: xrdp-harness run [flags]\n\nRuns the scenarios on the xrdp versions and writes reports. Exit status: 0 when every run "+
+			"on a version that is not the FROM side of a comparison is valid, 1 when one is invalid or unknown, 2 for bad input, 130 when interrupted.\n\nflags:")
+		fs.PrintDefaults()
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return bootAndReport(ctx, &f, *users, stdout, stderr)
+	cfg, err := f.resolve()
+	if err != nil {
+		return badInput(err)
+	}
+	b, err := f.builder(stderr)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if len(cfg.versionArgs) == 0 {
+		cfg.versionArgs = defaultRunVersions(b.Catalog())
+	}
+	versions, compare, err := cfg.versions(&f, b.Catalog())
+	if err != nil {
+		return badInput(fmt.Errorf("%w\n(run `xrdp-harness run -h` for the version syntax)", err))
+	}
+	if err := os.MkdirAll(f.out, 0o755); err != nil {
+		return fmt.Errorf("create report dir: %w", err)
+	}
+	progress, err := newProgress(f.tty, stderr)
+	if err != nil {
+		return err
+	}
+	write := func(s reports.Suite) error { return writeReports(f.out, cfg.formats, s) }
+	suite, runErr := scenarios.RunSuite(ctx, scenarios.SuiteOptions{
+		Name:      "xrdp-harness run",
+		Scenarios: cfg.specs,
+		Versions:  versions,
+		Builder:   b,
+		Compare:   compare,
+		RunID:     fmt.Sprintf("run-%d", time.Now().Unix()),
+		Progress: func(label string, expected int) (chan<- harness.Progress, func(*harness.Record, error)) {
+			t := progress.Track(label, expected)
+			return t.C(), t.Finish
+		},
+		OnRun: func(s reports.Suite) {
+			s.Interrupted = true // until the suite is complete, the files say so
+			if err := write(s); err != nil {
+				fmt.Fprintf(stderr, "xrdp-harness run: write partial report: %v\n", err)
+			}
+		},
+	})
+	progress.Wait()
+	if err := write(suite); err != nil {
+		return errors.Join(runErr, err)
+	}
+	summarize(stdout, suite, compare, f.out, cfg.formats)
+	if runErr != nil {
+		return runErr
+	}
+	return verdictExit(suite, compare)
+}
+
+type runConfig struct {
+	specs       []scenarios.Spec
+	versionArgs []string
+	compareArgs []string
+	noCompare   bool
+	formats     []string
+}
+
+// resolve checks every flag and reports all problems at once.
+func (f *runFlags) resolve() (runConfig, error) {
+	var errs []error
+	cfg := runConfig{versionArgs: f.versions, compareArgs: f.compare, noCompare: f.noCompare, formats: f.formats}
+	names := f.scenarios
+	if len(names) == 0 {
+		names = scenarios.DefaultOrder
+	}
+	for _, n := range names {
+		s, err := scenarios.Load(n)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		cfg.specs = append(cfg.specs, s)
+	}
+	if len(cfg.formats) == 0 {
+		cfg.formats = reports.Formats()
+	}
+	for _, fm := range cfg.formats {
+		if _, err := reports.WriterFor(fm); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	switch f.tty {
+	case "auto", "bars", "lines":
+	default:
+		errs = append(errs, fmt.Errorf("-progress %q: want auto, bars or lines", f.tty))
+	}
+	if f.out == "" {
+		errs = append(errs, errors.New("-out is empty: name a directory for the reports"))
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// versions parses the version flags and the comparison pairs.
+func (c runConfig) versions(f *runFlags, cat containers.Catalog) ([]scenarios.Version, [][2]string, error) {
+	var out []scenarios.Version
+	var errs []error
+	labels := map[string]bool{}
+	for _, a := range c.versionArgs {
+		v, err := scenarios.ParseVersion(a, sourcePatches(a, f.patches))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if v.Image.Source == nil {
+			if _, err := cat.Lookup(v.Image.Version); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		} else {
+			v.Image.Source.ConfigureFlags = f.configure
+			v.Image.Source.CFLAGS = f.cflags
+			v.Image.Source.Autoreconf = f.autoreconf
+		}
+		if labels[v.Label] {
+			errs = append(errs, fmt.Errorf("version %s is given twice", v.Label))
+			continue
+		}
+		labels[v.Label] = true
+		out = append(out, v)
+	}
+	var pairs [][2]string
+	switch {
+	case c.noCompare:
+	case len(c.compareArgs) > 0:
+		for _, p := range c.compareArgs {
+			from, to, ok := strings.Cut(p, ":")
+			if !ok || !labels[from] || !labels[to] || from == to {
+				errs = append(errs, fmt.Errorf("-compare %q: want FROM:TO, two different version labels of this run (%s)", p, strings.Join(keys(labels, out), ", ")))
+				continue
+			}
+			pairs = append(pairs, [2]string{from, to})
+		}
+	case len(out) > 1:
+		for _, v := range out[1:] {
+			pairs = append(pairs, [2]string{out[0].Label, v.Label})
+		}
+	}
+	return out, pairs, errors.Join(errs...)
+}
+
+// sourcePatches gives -patch files to source builds only (named builds and
+// Debian packages take none).
+func sourcePatches(arg string, patches []string) []string {
+	if strings.Contains(arg, "@") {
+		return patches
+	}
+	return nil
+}
+
+func keys(m map[string]bool, order []scenarios.Version) []string {
+	var out []string
+	for _, v := range order {
+		if m[v.Label] {
+			out = append(out, v.Label)
+		}
+	}
+	return out
+}
+
+func newProgress(mode string, w io.Writer) (*reports.Progress, error) {
+	var opts []reports.ProgressOption
+	switch mode {
+	case "bars":
+		opts = append(opts, reports.WithTTY(true))
+	case "lines":
+		opts = append(opts, reports.WithTTY(false))
+	}
+	return reports.NewProgress(w, opts...)
+}
+
+// writeReports writes each format to a temp file and renames it, so a
+// reader never sees half a report.
+func writeReports(dir string, formats []string, s reports.Suite) error {
+	var errs []error
+	for _, fm := range formats {
+		w, err := reports.WriterFor(fm)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		path := filepath.Join(dir, "report"+reports.Ext(fm))
+		tmp := path + ".tmp"
+		fh, err := os.Create(tmp)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		werr := w.Write(fh, s)
+		cerr := fh.Close()
+		if err := errors.Join(werr, cerr); err != nil {
+			errs = append(errs, fmt.Errorf("write %s: %w", path, err))
+			os.Remove(tmp)
+			continue
+		}
+		errs = append(errs, os.Rename(tmp, path))
+	}
+	return errors.Join(errs...)
+}
+
+// summarize prints the verdict matrix and where the reports are.
+func summarize(w io.Writer, s reports.Suite, compare [][2]string, dir string, formats []string) {
+	fmt.Fprintf(w, "\n%s — %s", s.Name, s.Outcome())
+	if s.Interrupted {
+		fmt.Fprint(w, " (interrupted: partial report)")
+	}
+	fmt.Fprintln(w)
+	for _, r := range s.Runs {
+		line := fmt.Sprintf("  %-8s %-18s %-28s", r.Outcome(), r.Scenario, r.Version)
+		var bad []string
+		for _, v := range r.Verdicts {
+			if v.Valid != harness.Valid {
+				bad = append(bad, v.Checker+"="+string(v.Valid))
+			}
+		}
+		if r.Err != "" {
+			bad = append(bad, "error: "+firstLine(r.Err))
+		}
+		if r.Capacity != nil {
+			bad = append(bad, fmt.Sprintf("capacity %d sessions", r.Capacity.Sessions))
+		}
+		fmt.Fprintln(w, strings.TrimRight(line+" "+strings.Join(bad, " "), " "))
+	}
+	for _, c := range s.Comparisons {
+		fmt.Fprintf(w, "  upgrade %s → %s:", c.From, c.To)
+		for _, row := range c.Rows {
+			fmt.Fprintf(w, " %s=%s", row.Scenario, row.Change)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, n := range s.Notes {
+		fmt.Fprintln(w, "  note: "+n)
+	}
+	for _, fm := range formats {
+		fmt.Fprintf(w, "  %s report: %s\n", fm, filepath.Join(dir, "report"+reports.Ext(fm)))
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// exitCode carries a verdict-based exit status.
+type exitCode struct {
+	code int
+	msg  string
+}
+
+func (e exitCode) Error() string { return e.msg }
+func (e exitCode) ExitCode() int { return e.code }
+
+// verdictExit fails when a run on a version that is not the FROM side of a
+// comparison is not valid: the versions being upgraded from are expected to
+// show the defect; the targets must not.
+func verdictExit(s reports.Suite, compare [][2]string) error {
+	from := map[string]bool{}
+	for _, c := range compare {
+		from[c[0]] = true
+	}
+	var bad []string
+	for _, r := range s.Runs {
+		if !from[r.Version] && r.Outcome() != harness.Valid {
+			bad = append(bad, r.Scenario+" @ "+r.Version+" is "+string(r.Outcome()))
+		}
+	}
+	if len(bad) > 0 {
+		return exitCode{1, "not valid: " + strings.Join(bad, "; ")}
+	}
+	return nil
+}
+
+// badInput marks errors in flags or files: exit status 2.
+func badInput(err error) error {
+	if err == nil {
+		return nil
+	}
+	return exitCode{2, err.Error()}
 }

@@ -27,30 +27,49 @@ var _ wait.StrategyTimeout = (*rdpReady)(nil)
 func (s *rdpReady) Timeout() *time.Duration { return &s.timeout }
 
 func (s *rdpReady) WaitUntilReady(ctx context.Context, t wait.StrategyTarget) error {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	return poll(ctx, t, s.timeout, "RDP on "+s.port, func(ctx context.Context) error {
+		p, err := t.MappedPort(ctx, s.port)
+		if err != nil {
+			return err
+		}
+		return ProbeRDP(ctx, net.JoinHostPort("127.0.0.1", fmt.Sprint(p.Num())))
+	})
+}
+
+// poll runs probe until it succeeds, the container stops (fail fast, with
+// its output) or timeout passes (with the last probe error).
+func poll(ctx context.Context, t wait.StrategyTarget, timeout time.Duration, what string, probe func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tick := time.NewTicker(150 * time.Millisecond)
 	defer tick.Stop()
-	var last error
 	for {
 		if err := targetRunning(ctx, t); err != nil {
 			return err
 		}
-		p, err := t.MappedPort(ctx, s.port)
-		if err == nil {
-			addr := net.JoinHostPort("127.0.0.1", fmt.Sprint(p.Num()))
-			if last = ProbeRDP(ctx, addr); last == nil {
-				return nil
-			}
-		} else {
-			last = err
+		last := probe(ctx)
+		if last == nil {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("wait for RDP on %s: %w (last: %v)", s.port, ctx.Err(), last)
+			return fmt.Errorf("wait for %s: %w (last: %v)", what, ctx.Err(), last)
 		case <-tick.C:
 		}
 	}
+}
+
+// readProc cats /proc files inside the target.
+func readProc(ctx context.Context, t wait.StrategyTarget, files ...string) (string, error) {
+	code, r, err := t.Exec(ctx, append([]string{"cat"}, files...), tcexec.Multiplexed())
+	if err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(r)
+	if err == nil && code != 0 {
+		err = fmt.Errorf("cat %s: exit %d", strings.Join(files, " "), code)
+	}
+	return string(b), err
 }
 
 // ProbeRDP sends an X.224 Connection Request asking for TLS and checks the
@@ -99,32 +118,21 @@ var _ wait.Strategy = (*sesmanReady)(nil)
 func (s *sesmanReady) Timeout() *time.Duration { return &s.timeout }
 
 func (s *sesmanReady) WaitUntilReady(ctx context.Context, t wait.StrategyTarget) error {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	tick := time.NewTicker(150 * time.Millisecond)
-	defer tick.Stop()
 	want := fmt.Sprintf(":%04X ", s.port)
-	for {
-		if err := targetRunning(ctx, t); err != nil {
+	return poll(ctx, t, s.timeout, fmt.Sprintf("sesman to listen on %d", s.port), func(ctx context.Context) error {
+		out, err := readProc(ctx, t, "/proc/net/tcp", "/proc/net/tcp6")
+		if err != nil {
 			return err
 		}
-		code, r, err := t.Exec(ctx, []string{"cat", "/proc/net/tcp", "/proc/net/tcp6"}, tcexec.Multiplexed())
-		if err == nil && code == 0 {
-			b, _ := io.ReadAll(r)
-			for _, line := range strings.Split(string(b), "\n") {
-				f := strings.Fields(line)
-				// local_address is f[1], state f[3]; 0A is LISTEN.
-				if len(f) > 3 && strings.HasSuffix(f[1]+" ", want) && f[3] == "0A" {
-					return nil
-				}
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Fields(line)
+			// local_address is f[1], state f[3]; 0A is LISTEN.
+			if len(f) > 3 && strings.HasSuffix(f[1]+" ", want) && f[3] == "0A" {
+				return nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for sesman to listen on %d: %w", s.port, ctx.Err())
-		case <-tick.C:
-		}
-	}
+		return fmt.Errorf("nothing listens on port %d yet", s.port)
+	})
 }
 
 // targetRunning fails fast, with the container's output, when it exited.
@@ -166,29 +174,18 @@ var _ wait.Strategy = (*sesmanSocketReady)(nil)
 func (s *sesmanSocketReady) Timeout() *time.Duration { return &s.timeout }
 
 func (s *sesmanSocketReady) WaitUntilReady(ctx context.Context, t wait.StrategyTarget) error {
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	tick := time.NewTicker(150 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if err := targetRunning(ctx, t); err != nil {
+	return poll(ctx, t, s.timeout, "sesman to listen on its socket "+s.path, func(ctx context.Context) error {
+		out, err := readProc(ctx, t, "/proc/net/unix")
+		if err != nil {
 			return err
 		}
-		code, r, err := t.Exec(ctx, []string{"cat", "/proc/net/unix"}, tcexec.Multiplexed())
-		if err == nil && code == 0 {
-			b, _ := io.ReadAll(r)
-			for _, line := range strings.Split(string(b), "\n") {
-				f := strings.Fields(line)
-				// Num RefCount Protocol Flags Type St Inode Path
-				if len(f) >= 8 && f[3] == "00010000" && strings.HasSuffix(f[7], "/"+s.path) {
-					return nil
-				}
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Fields(line)
+			// Num RefCount Protocol Flags Type St Inode Path
+			if len(f) >= 8 && f[3] == "00010000" && strings.HasSuffix(f[7], "/"+s.path) {
+				return nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("wait for sesman to listen on its socket %s: %w", s.path, ctx.Err())
-		case <-tick.C:
-		}
-	}
+		return fmt.Errorf("no listening %s yet", s.path)
+	})
 }

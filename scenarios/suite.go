@@ -124,7 +124,7 @@ func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version) reports.Run 
 	}
 	failed := func(err error) reports.Run {
 		r := reports.NewRun(nil, nil, err)
-		r.Scenario, r.Description, r.Version = s.Name, s.Description, v.Label
+		r.Scenario, r.Description, r.Version, r.Flavour = s.Name, s.Description, v.Label, v.Image.Flavour()
 		r.Started, r.Ended = time.Now(), time.Now()
 		return r
 	}
@@ -151,6 +151,9 @@ func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version) reports.Run 
 	run := reports.NewRun(rec, verdicts, err)
 	run.Description = s.Description
 	run.Version = v.Label
+	if run.Flavour == "" { // cut short before the target came up
+		run.Flavour = v.Image.Flavour()
+	}
 	if cp := s.capacityLoad(); cp != nil {
 		run.Capacity = capacityFigure(rec, cp)
 	}

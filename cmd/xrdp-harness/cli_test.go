@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+	"github.com/onsi/gomega/gexec"
+
+	"github.com/xrdp-harness/xrdp-harness/containers"
+)
+
+func start(args ...string) *gexec.Session {
+	GinkgoHelper()
+	cmd := exec.Command(bin, args...)
+	s, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() { s.Kill().Wait(time.Minute) })
+	return s
+}
+
+var _ = Describe("bad input", func() {
+	DescribeTable("exits 2 and names the problem",
+		func(args []string, wants ...string) {
+			s := start(args...)
+			Eventually(s).WithTimeout(time.Minute).Should(gexec.Exit(2))
+			for _, w := range wants {
+				Expect(s.Err).To(gbytes.Say(regexpQuote(w)))
+			}
+		},
+		Entry("unknown command", []string{"launch"}, `unknown command "launch"`),
+		Entry("unknown flag", []string{"run", "--versoin", "0.9.21.1"}, "flag provided but not defined: -versoin"),
+		Entry("unknown scenario", []string{"run", "--scenario", "nope"}, `no built-in scenario "nope"`, "reconnect-storm"),
+		Entry("unknown version", []string{"run", "--scenario", "baseline", "--version", "0.9.99"}, `"0.9.99"`, "build from source"),
+		Entry("bad comparison", []string{"run", "--scenario", "baseline", "--version", "0.9.21.1", "--version", "0.9.24", "--compare", "0.9.17:0.9.24"},
+			`-compare "0.9.17:0.9.24"`, "0.9.21.1, 0.9.24"),
+		Entry("bad format", []string{"run", "--format", "pdf"}, `unknown format "pdf"`),
+		Entry("stray argument", []string{"clean", "now"}, `unexpected argument "now"`),
+	)
+
+	It("rejects a broken scenario file with its line", func() {
+		f := filepath.Join(GinkgoT().TempDir(), "s.yaml")
+		Expect(os.WriteFile(f, []byte("name: s\nload:\n  - kind: burst\n    n: 1\n    hodl: 2s\n"), 0o644)).To(Succeed())
+		s := start("run", "--scenario", f)
+		Eventually(s).WithTimeout(time.Minute).Should(gexec.Exit(2))
+		Expect(s.Err).To(gbytes.Say(`line 5: field hodl not found`))
+	})
+})
+
+var _ = Describe("Ctrl-C", Label("docker"), func() {
+	It("removes what the run started and keeps the partial report", func(ctx SpecContext) {
+		out := GinkgoT().TempDir()
+		s := start("run", "--scenario", "baseline", "--scenario", "sesman-freeze", "--version", "0.9.21.1",
+			"--out", out, "--progress", "lines")
+		host, _ := os.Hostname()
+		owner := fmt.Sprintf("%s:%d", host, s.Command.Process.Pid)
+		By("waiting until the first run has finished and the second one's container is up")
+		Eventually(func() (string, error) {
+			b, err := os.ReadFile(filepath.Join(out, "report.md"))
+			return string(b), err
+		}).WithTimeout(5 * time.Minute).WithPolling(time.Second).Should(ContainSubstring("baseline @ 0.9.21.1"))
+		Eventually(func() ([]string, error) { return containers.Leftovers(ctx, owner) }).
+			WithTimeout(3 * time.Minute).WithPolling(500 * time.Millisecond).ShouldNot(BeEmpty())
+		Expect(s.Command.Process.Signal(syscall.SIGINT)).To(Succeed())
+		Eventually(s).WithTimeout(2 * time.Minute).Should(gexec.Exit(130))
+		left, err := containers.Leftovers(context.Background(), owner)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(left).To(BeEmpty(), "containers of the interrupted run")
+		md, err := os.ReadFile(filepath.Join(out, "report.md"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(md)).To(ContainSubstring("Interrupted"))
+		Expect(string(md)).To(ContainSubstring("baseline"))
+		for _, f := range []string{"report.json", "report.xml", "report.html"} {
+			Expect(filepath.Join(out, f)).To(BeAnExistingFile())
+		}
+	})
+})
+
+func regexpQuote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `.`, `\.`, `(`, `\(`, `)`, `\)`, `[`, `\[`, `]`, `\]`, `*`, `\*`, `+`, `\+`, `?`, `\?`, `{`, `\{`, `}`, `\}`, `^`, `\^`, `$`, `\$`, `|`, `\|`)
+	return r.Replace(s)
+}

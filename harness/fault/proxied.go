@@ -1,0 +1,147 @@
+package fault
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/xrdp-harness/xrdp-harness/harness"
+)
+
+// Proxier is the optional capability of targets that reach their RDP port
+// through a Proxy; the network faults find the proxy through it.
+type Proxier interface {
+	Proxy() *Proxy
+}
+
+// Proxied wraps a lab so that every target it brings up is reached through
+// a Proxy of its own: the targets' RDPAddr is the proxy's address, so every
+// client of the run goes through it, and the network faults (Latency,
+// Bandwidth, Slicer, Blackhole, ResetPeer) act on it. Only the client → xrdp
+// path is proxied; sesman's SCP endpoint is not.
+func Proxied(lab harness.Lab) harness.Lab {
+	return &proxiedLab{lab: lab}
+}
+
+type proxiedLab struct {
+	lab     harness.Lab
+	mu      sync.Mutex
+	proxies []*Proxy
+}
+
+var _ harness.Lab = (*proxiedLab)(nil)
+
+func (l *proxiedLab) Up(ctx context.Context) ([]harness.Target, error) {
+	targets, err := l.lab.Up(ctx)
+	wrapped := make([]harness.Target, 0, len(targets))
+	for _, t := range targets {
+		p, perr := NewProxy(ctx, t.RDPAddr())
+		if perr != nil {
+			return wrapped, errors.Join(err, fmt.Errorf("fault: proxied lab: target %s: %w", t.Name(), perr))
+		}
+		l.mu.Lock()
+		l.proxies = append(l.proxies, p)
+		l.mu.Unlock()
+		wrapped = append(wrapped, &ProxiedTarget{Target: t, proxy: p})
+	}
+	return wrapped, err
+}
+
+// Down closes the proxies, then brings the wrapped lab down.
+func (l *proxiedLab) Down(ctx context.Context) error {
+	l.mu.Lock()
+	proxies := l.proxies
+	l.proxies = nil
+	l.mu.Unlock()
+	var errs []error
+	for _, p := range proxies {
+		errs = append(errs, p.Close())
+	}
+	errs = append(errs, l.lab.Down(ctx))
+	return errors.Join(errs...)
+}
+
+// ProxiedTarget is a target reached through a Proxy: RDPAddr is the
+// proxy's, everything else is the wrapped target's.
+type ProxiedTarget struct {
+	harness.Target
+	proxy *Proxy
+}
+
+var (
+	_ harness.Target = (*ProxiedTarget)(nil)
+	_ Proxier        = (*ProxiedTarget)(nil)
+	_ Unwrapper      = (*ProxiedTarget)(nil)
+)
+
+// NewProxiedTarget puts an existing proxy in front of t.
+func NewProxiedTarget(t harness.Target, p *Proxy) *ProxiedTarget {
+	return &ProxiedTarget{Target: t, proxy: p}
+}
+
+func (t *ProxiedTarget) RDPAddr() string        { return t.proxy.Addr() }
+func (t *ProxiedTarget) Proxy() *Proxy          { return t.proxy }
+func (t *ProxiedTarget) Unwrap() harness.Target { return t.Target }
+
+// Info is the wrapped target's, with the proxy noted in Config.
+func (t *ProxiedTarget) Info() harness.TargetInfo {
+	info := t.Target.Info()
+	info.Config = maps.Clone(info.Config)
+	if info.Config == nil {
+		info.Config = map[string]string{}
+	}
+	info.Config["rdp.proxy"] = t.proxy.Addr() + " -> " + t.proxy.Upstream()
+	return info
+}
+
+// proxyOf finds the proxy in front of t.
+func proxyOf(t harness.Target, fault string) (*Proxy, error) {
+	if p, ok := capability[Proxier](t); ok && p.Proxy() != nil {
+		return p.Proxy(), nil
+	}
+	name := "<nil>"
+	if t != nil {
+		name = t.Name()
+	}
+	return nil, &CapabilityError{Fault: fault, Target: name, Capability: "fault.Proxier",
+		Hint: "wrap the lab with fault.Proxied so that clients go through a proxy"}
+}
+
+// injectToxic and healToxic are the Inject and Heal of the network faults: switch tox on
+// (or off) at t's proxy.
+func injectToxic(t harness.Target, fault string, tox Toxic, what string) (string, error) {
+	p, err := proxyOf(t, fault)
+	if err != nil {
+		return "", err
+	}
+	p.Add(tox)
+	return fmt.Sprintf("%s at proxy %s -> %s", what, p.Addr(), p.Upstream()), nil
+}
+
+func healToxic(t harness.Target, fault string, tox Toxic) error {
+	p, err := proxyOf(t, fault)
+	if err != nil {
+		return err
+	}
+	p.Remove(tox)
+	return nil
+}
+
+// sleepUntil waits for the wall clock to reach at, or for ctx to end.
+func sleepUntil(ctx context.Context, at time.Time) error {
+	d := time.Until(at)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -33,6 +33,8 @@ func cmdSample(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.Var(&logs, "log", "SOURCE=PATH of a log file to follow (repeatable)")
 	fs.BoolVar(&cfg.LogFromStart, "log-from-start", false, "read logs from their start, not their end")
 	fs.BoolVar(&cfg.AllStates, "all-states", false, "report every state letter change (default: R/S/D/I flips are not reported)")
+	fs.IntVar(&cfg.FullEvery, "full-every", 0, "read every stat file at least every N samples; in between only those of zombie candidates and young processes (0 = once a second, 1 = every sample)")
+	fs.StringVar(&cfg.CgroupProcs, "cgroup-procs", "", "cgroup.procs file whose missing pids are zombie candidates (\"\" = find ours, \"none\" = use statm changes)")
 	fs.StringVar(&cfg.Root, "root", "/proc", "proc tree to read")
 	fs.BoolVar(&cfg.Once, "once", false, "take one snapshot and exit")
 	exitOnEOF := fs.Bool("exit-on-eof", true, "when stdin is a pipe or socket (docker exec -i), exit at its EOF")

@@ -28,7 +28,10 @@ type Hello struct {
 	PID      int           `json:"pid"` // the agent's pid inside the target
 	Interval time.Duration `json:"interval"`
 	Sockets  string        `json:"sockets"` // "netlink" or "procfs"
-	Root     string        `json:"root"`
+	// ZombieSignal is how zombie candidates are found between the
+	// once-a-second full reads: "cgroup", "statm" or "stat" (every read).
+	ZombieSignal string `json:"zombieSignal"`
+	Root         string `json:"root"`
 }
 
 // Warning is a non-fatal problem the agent reports on the stream.

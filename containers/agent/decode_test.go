@@ -41,8 +41,8 @@ func TestDecode(t *testing.T) {
 			want: Event{Log: &harness.LogLine{Time: ts, Source: harness.LogSesman, Text: "[INFO ] ++ created session"}},
 		},
 		{
-			line: `{"t":"2026-11-25T03:28:28.123456789Z","k":"hello","v":1,"pid":55,"interval":100000000,"sockets":"netlink","root":"/proc"}` + "\n",
-			want: Event{Hello: &Hello{Time: ts, Wire: 1, PID: 55, Interval: 100 * time.Millisecond, Sockets: "netlink", Root: "/proc"}},
+			line: `{"t":"2026-11-25T03:28:28.123456789Z","k":"hello","v":1,"pid":55,"interval":100000000,"sockets":"netlink","zombieSignal":"cgroup","root":"/proc"}` + "\n",
+			want: Event{Hello: &Hello{Time: ts, Wire: 1, PID: 55, Interval: 100 * time.Millisecond, Sockets: "netlink", ZombieSignal: "cgroup", Root: "/proc"}},
 		},
 		{
 			line: `{"t":"2026-11-25T03:28:28.123456789Z","k":"warn","text":"open log /x: permission denied"}`,

@@ -21,7 +21,7 @@
 //	unlisten  *harness.ProcEvent    pid comm addr port
 //	tick      *harness.Tick         procs zombies sessions samples cpu(ns)
 //	log       *harness.LogLine      src text
-//	hello     *Hello                v pid interval(ns) sockets root (first line)
+//	hello     *Hello                v pid interval(ns) sockets zombieSignal root (first line)
 //	warn      *Warning              text (non-fatal: a log unreadable, ...)
 //
 // Fields that are zero or empty are left out, as encoding/json's omitempty
@@ -40,6 +40,14 @@
 // (R S D I W K P), stopped (T t), zombie (Z), dead (X x). A busy process
 // flips R/S at every sample and would flood the stream; `-all-states`
 // sends every letter change.
+//
+// Latency at the default 10 Hz: start, exit, a new zombie, and the
+// reparenting of a dead process's children arrive within one interval (a
+// zombie 0-100 ms after its exit, measured). A stop (T), an exec and any
+// other change arrive within a second: to stay cheap, the agent reads every
+// process's stat file once a second and in between only those the cgroup
+// says may have died (see package sampler; `-full-every 1` reads every
+// stat file every sample at about twice the CPU).
 //
 // exec is one more ProcEventKind than harness defines: a known pid changed
 // its comm (execve, or prctl PR_SET_NAME), and comm/args are the new ones.

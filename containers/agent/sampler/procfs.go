@@ -23,6 +23,7 @@ type procfs struct {
 	root    string
 	real    bool // root is a procfs: per-process fds may be held open
 	dirfd   int
+	loadfd  int // root/loadavg held open, or -1
 	dirbuf  []byte
 	readbuf []byte
 	btime   time.Time // boot time, for process start times
@@ -35,10 +36,13 @@ func openProcfs(root string) (*procfs, error) {
 	}
 	var st syscall.Statfs_t
 	real := syscall.Fstatfs(fd, &st) == nil && st.Type == procSuperMagic
-	p := &procfs{root: root, real: real, dirfd: fd, dirbuf: make([]byte, 32<<10), readbuf: make([]byte, 4096)}
+	p := &procfs{root: root, real: real, dirfd: fd, loadfd: -1, dirbuf: make([]byte, 32<<10), readbuf: make([]byte, 4096)}
+	if lfd, err := syscall.Open(root+"/loadavg", syscall.O_RDONLY|syscall.O_CLOEXEC, 0); err == nil {
+		p.loadfd = lfd
+	}
 	btime, err := p.bootTime()
 	if err != nil {
-		syscall.Close(fd)
+		p.close()
 		return nil, err
 	}
 	p.btime = btime
@@ -64,7 +68,27 @@ func parseUptime(b []byte) (time.Duration, bool) {
 	return time.Duration(secs * float64(time.Second)), true
 }
 
-func (p *procfs) close() { syscall.Close(p.dirfd) }
+func (p *procfs) close() {
+	syscall.Close(p.dirfd)
+	if p.loadfd >= 0 {
+		syscall.Close(p.loadfd)
+	}
+}
+
+// lastPID reads the last pid the kernel handed out in this pid namespace
+// (the last field of /proc/loadavg): when it has not moved, no process was
+// created since the last look.
+func (p *procfs) lastPID() (int, bool) {
+	if p.loadfd < 0 {
+		return 0, false
+	}
+	n, err := readFull(p.loadfd, p.readbuf[:128], true)
+	if err != nil || n == 0 {
+		return 0, false
+	}
+	b := bytes.TrimSpace(p.readbuf[:n])
+	return atoi(b[bytes.LastIndexByte(b, ' ')+1:])
+}
 
 func (p *procfs) bootTime() (time.Time, error) {
 	b, err := readFile(p.root+"/stat", p.readbuf)

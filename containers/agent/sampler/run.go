@@ -93,6 +93,7 @@ func (s *Sampler) hello(now time.Time, interval time.Duration) {
 	e.int("pid", int64(os.Getpid()))
 	e.count("interval", int64(interval))
 	e.str("sockets", s.SocketSource())
+	e.str("zombieSignal", s.ZombieSignal())
 	e.str("root", s.fs.root)
 	e.end()
 }

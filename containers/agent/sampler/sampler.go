@@ -32,12 +32,19 @@ type proc struct {
 	start     uint64
 	comm      string
 	fd        int    // /proc/PID/stat held open (real procfs), or -1
+	mfd       int    // /proc/PID/statm held open (real procfs), or -1
+	mhash     uint64 // hash of the last statm read; 0 = none yet
 	dir       string // root/PID
 	statPath  string // root/PID/stat, for trees where fds are not held
 	// argsRetries counts samples left in which to re-read an empty
 	// cmdline: a process caught mid-exec shows its new comm before its new
 	// cmdline exists, so Xvnc would otherwise stay without ":D".
 	argsRetries uint8
+	// young counts the samples left in which stat is read every time
+	// whatever the zombie signal says: a new process usually execs right
+	// after its fork (sesman's child becoming reconnectwm.sh), and its
+	// comm and args should not wait for the once-a-second read.
+	young uint16
 }
 
 // argsRetryLimit bounds re-reads for processes whose cmdline stays empty.
@@ -57,8 +64,18 @@ type Options struct {
 	// every sample with netlink, once a second's worth of samples
 	// (given Interval) with the /proc/net fallback.
 	SocketsEvery int
-	// Interval is only used to pace the /proc/net fallback; 0 = 100ms.
+	// Interval paces the /proc/net fallback and the default FullEvery;
+	// 0 = 100ms.
 	Interval time.Duration
+	// FullEvery reads every process's stat file at least every N samples;
+	// in between, stat is read only for processes that may have become
+	// zombies (see statDue). 1 reads stat every sample; 0 means once a
+	// second's worth of samples (given Interval).
+	FullEvery int
+	// CgroupProcs is the cgroup.procs file whose absence of a pid marks a
+	// zombie candidate: "" finds the one this process is in (real /proc
+	// only), "none" does without (statm changes are the signal then).
+	CgroupProcs string
 }
 
 // Sampler takes snapshots of a /proc tree and encodes what changed.
@@ -66,11 +83,21 @@ type Sampler struct {
 	fs           *procfs
 	sockets      socketSource
 	socketsEvery int
+	fullEvery    int
 	allStates    bool
 
 	procs, next []proc // sorted by pid; next is the reused spare
 	pids        []int
 	statbuf     []byte
+	died        []int // pids that exited or became zombies in this sample
+
+	cgPath  string // cgroup.procs, or "" when statm is the signal
+	live    []int  // pids cgroup.procs listed in this sample, sorted
+	liveOK  bool   // live was read in this sample
+	listed  bool   // /proc was listed in this sample
+	lastPID int    // last pid handed out, from /proc/loadavg
+	cgBuf   []byte
+	cgErr   string
 
 	lis, nextLis []listener
 	lisOwner     map[uint64]int
@@ -120,15 +147,26 @@ func New(opts Options) (*Sampler, error) {
 	if s.socketsEvery <= 0 {
 		s.socketsEvery = 1
 	}
+	s.fullEvery = opts.FullEvery
+	if s.fullEvery <= 0 {
+		s.fullEvery = max(1, int(time.Second/interval))
+	}
+	switch opts.CgroupProcs {
+	case "none":
+	case "":
+		if fs.real && s.fullEvery > 1 {
+			s.cgPath = findCgroupProcs(root)
+		}
+	default:
+		s.cgPath = opts.CgroupProcs
+	}
 	return s, nil
 }
 
 // Close releases the held file descriptors.
 func (s *Sampler) Close() {
-	for _, p := range s.procs {
-		if p.fd >= 0 {
-			syscall.Close(p.fd)
-		}
+	for i := range s.procs {
+		s.procs[i].closeFDs()
 	}
 	s.procs = nil
 	s.sockets.close()
@@ -139,17 +177,56 @@ func (s *Sampler) Close() {
 // "procfs".
 func (s *Sampler) SocketSource() string { return s.sockets.name() }
 
+// ZombieSignal says how zombie candidates are found between full reads:
+// "cgroup" (cgroup.procs), "statm" (statm changes) or "stat" (every stat
+// file every sample).
+func (s *Sampler) ZombieSignal() string {
+	switch {
+	case s.fullEvery == 1:
+		return "stat"
+	case s.cgPath != "":
+		return "cgroup"
+	}
+	return "statm"
+}
+
 // Take one snapshot at now and append the change events to the output
 // buffer. The first snapshot reports everything present.
 func (s *Sampler) Sample(now time.Time) error {
 	var err error
-	s.pids, err = s.fs.listPIDs(s.pids[:0])
-	if err != nil {
-		return err
+	// cgroup.procs before /proc: a process that exits in between is
+	// live here and caught in the next sample, never the reverse.
+	s.liveOK = false
+	if s.cgPath != "" {
+		s.live, err = readPIDList(s.cgPath, &s.cgBuf, s.live[:0])
+		if err != nil {
+			if msg := fmt.Sprintf("read %s: %v (zombie candidates from statm meanwhile)", s.cgPath, err); msg != s.cgErr {
+				s.cgErr = msg
+				s.warn(now, msg)
+			}
+		} else {
+			s.liveOK, s.cgErr = true, ""
+		}
 	}
-	slices.Sort(s.pids)
+	// With the cgroup's list of live processes, /proc itself is listed
+	// only when the last pid handed out changed (a fork, even of a child
+	// that died and became a zombie before this sample) and at the
+	// full-read rate; otherwise new processes are in cgroup.procs, and
+	// gone ones fail their stat read.
+	lastPID, lastOK := s.fs.lastPID()
+	s.listed = !s.liveOK || !lastOK || lastPID != s.lastPID || s.nsample%s.fullEvery == 0
+	s.lastPID = lastPID
+	if s.listed {
+		s.pids, err = s.fs.listPIDs(s.pids[:0])
+		if err != nil {
+			return err
+		}
+		slices.Sort(s.pids)
+	} else {
+		s.pids = s.liveAndKnown(s.pids[:0])
+	}
 	s.next = s.next[:0]
-	s.zombies, s.sessions = 0, 0
+	s.died = s.died[:0]
 	i := 0
 	for _, pid := range s.pids {
 		for i < len(s.procs) && s.procs[i].pid < pid {
@@ -159,20 +236,22 @@ func (s *Sampler) Sample(now time.Time) error {
 		if i < len(s.procs) && s.procs[i].pid == pid {
 			p := s.procs[i]
 			i++
-			if s.refresh(now, &p) {
-				s.keep(p)
+			if s.refresh(now, &p, false) {
+				s.next = append(s.next, p)
 				continue
 			}
 			s.exit(now, &p) // gone, or the pid was reused
 		}
 		if p, ok := s.discover(now, pid); ok {
-			s.keep(p)
+			s.next = append(s.next, p)
 		}
 	}
 	for ; i < len(s.procs); i++ {
 		s.exit(now, &s.procs[i])
 	}
 	s.procs, s.next = s.next, s.procs
+	s.reparentOrphans(now)
+	s.count()
 
 	if s.nsample%s.socketsEvery == 0 {
 		s.sampleSockets(now)
@@ -182,14 +261,129 @@ func (s *Sampler) Sample(now time.Time) error {
 	return nil
 }
 
-func (s *Sampler) keep(p proc) {
-	s.next = append(s.next, p)
-	switch {
-	case p.state == 'Z':
-		s.zombies++
-	case p.state != 'X' && p.state != 'x' && p.comm == "Xvnc":
-		s.sessions++
+// liveAndKnown is the sorted union of the cgroup's live pids and the known
+// pids outside it (zombies, processes of other cgroups): the pids to look
+// at in a sample that does not list /proc.
+func (s *Sampler) liveAndKnown(dst []int) []int {
+	i, j := 0, 0
+	for i < len(s.live) || j < len(s.procs) {
+		switch {
+		case j == len(s.procs) || (i < len(s.live) && s.live[i] < s.procs[j].pid):
+			dst = append(dst, s.live[i])
+			i++
+		case i == len(s.live) || s.procs[j].pid < s.live[i]:
+			dst = append(dst, s.procs[j].pid)
+			j++
+		default:
+			dst = append(dst, s.live[i])
+			i++
+			j++
+		}
 	}
+	return dst
+}
+
+// reparentOrphans re-reads the children of processes that exited or
+// became zombies in this sample: their parent changed, and their statm
+// did not, so they would otherwise wait for their next full read.
+func (s *Sampler) reparentOrphans(now time.Time) {
+	if len(s.died) == 0 || s.fullEvery == 1 {
+		return
+	}
+	for i := 0; i < len(s.procs); i++ {
+		if !slices.Contains(s.died, s.procs[i].ppid) {
+			continue
+		}
+		if !s.refresh(now, &s.procs[i], true) {
+			s.exit(now, &s.procs[i])
+			s.procs = slices.Delete(s.procs, i, i+1)
+			i--
+		}
+	}
+}
+
+// count updates the tick's counters from the table.
+func (s *Sampler) count() {
+	s.zombies, s.sessions = 0, 0
+	for i := range s.procs {
+		switch p := &s.procs[i]; {
+		case p.state == 'Z':
+			s.zombies++
+		case p.state != 'X' && p.state != 'x' && p.comm == "Xvnc":
+			s.sessions++
+		}
+	}
+}
+
+func (p *proc) closeFDs() {
+	if p.fd >= 0 {
+		syscall.Close(p.fd)
+		p.fd = -1
+	}
+	if p.mfd >= 0 {
+		syscall.Close(p.mfd)
+		p.mfd = -1
+	}
+}
+
+// statDue says whether p's stat file must be read in this sample: on its
+// turn for a full read (staggered by pid so the full reads spread over
+// the samples), in its first second (when it is likely to exec), while
+// its args are still being looked for, and when it
+// may have become a zombie: it is missing from cgroup.procs (see
+// cgroup.go), or, without a cgroup, its statm changed. statm (7 numbers
+// about memory) costs about half as much to read as stat and changes when
+// a process exits (its memory goes: zeros) or execs. Between full reads a
+// stop (T) or an exec without exit is seen only at the process's next
+// full read. gone reports a process that no longer exists.
+func (s *Sampler) statDue(p *proc) (due, gone bool) {
+	if p.young > 0 {
+		p.young--
+		return true, false
+	}
+	if s.fullEvery == 1 || p.argsRetries > 0 || (s.nsample+p.pid)%s.fullEvery == 0 {
+		return true, false
+	}
+	if s.liveOK {
+		// Not in the cgroup: a new zombie, or (when /proc was not listed)
+		// maybe reaped already, which only its stat read can tell.
+		_, alive := slices.BinarySearch(s.live, p.pid)
+		return !alive && (p.state != 'Z' || !s.listed), false
+	}
+	h, ok, gone := s.readStatmHash(p)
+	if gone {
+		return false, true
+	}
+	changed := ok && h != p.mhash
+	p.mhash = h
+	return !ok || changed, false
+}
+
+// readStatmHash hashes /proc/PID/statm (FNV-1a); ok is false when it could
+// not be read for a reason other than the process being gone.
+func (s *Sampler) readStatmHash(p *proc) (h uint64, ok, gone bool) {
+	var n int
+	var err error
+	buf := s.statbuf[:128]
+	if p.mfd >= 0 {
+		n, err = readFull(p.mfd, buf, true)
+	} else {
+		var b []byte
+		b, err = readFile(p.dir+"/statm", buf)
+		n = len(b)
+	}
+	if err != nil {
+		if errors.Is(err, syscall.ESRCH) {
+			return 0, false, true
+		}
+		return 0, false, false
+	}
+	h = 14695981039346656037
+	for _, c := range buf[:n] {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h, true, false
 }
 
 // readStat reads and parses the stat file of p; errGone when the process
@@ -217,8 +411,18 @@ func (s *Sampler) readStat(p *proc) (stat, error) {
 }
 
 // refresh re-reads a known process and reports its changes; false when it
-// is gone or its pid now belongs to another process.
-func (s *Sampler) refresh(now time.Time, p *proc) bool {
+// is gone or its pid now belongs to another process. Unless force is set,
+// stat is only read when statDue says so.
+func (s *Sampler) refresh(now time.Time, p *proc, force bool) bool {
+	if !force {
+		due, gone := s.statDue(p)
+		if gone {
+			return false
+		}
+		if !due {
+			return true
+		}
+	}
 	st, err := s.readStat(p)
 	if err != nil {
 		if err != errGone {
@@ -248,6 +452,9 @@ func (s *Sampler) refresh(now time.Time, p *proc) bool {
 	}
 	if st.state != p.state {
 		report := s.allStates || stateClass(st.state) != stateClass(p.state)
+		if st.state == 'Z' {
+			s.died = append(s.died, p.pid) // its children were just reparented
+		}
 		p.state = st.state
 		if report {
 			s.procEvent(now, kState, p, "", time.Time{})
@@ -258,25 +465,34 @@ func (s *Sampler) refresh(now time.Time, p *proc) bool {
 
 // discover reads a process seen for the first time.
 func (s *Sampler) discover(now time.Time, pid int) (proc, bool) {
-	p := proc{pid: pid, fd: -1, dir: s.fs.root + "/" + strconv.Itoa(pid)}
+	p := proc{pid: pid, fd: -1, mfd: -1, dir: s.fs.root + "/" + strconv.Itoa(pid)}
 	p.statPath = p.dir + "/stat"
 	if s.fs.real {
 		fd, err := syscall.Open(p.statPath, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 		if err == nil {
 			p.fd = fd
 		} // else EMFILE or gone: fall back to path reads, or drop below
+		if s.fullEvery > 1 && s.cgPath == "" {
+			if fd, err := syscall.Open(p.dir+"/statm", syscall.O_RDONLY|syscall.O_CLOEXEC, 0); err == nil {
+				p.mfd = fd
+			}
+		}
+	}
+	if s.fullEvery > 1 && s.cgPath == "" {
+		p.mhash, _, _ = s.readStatmHash(&p)
 	}
 	st, err := s.readStat(&p)
 	if err != nil {
-		if p.fd >= 0 {
-			syscall.Close(p.fd)
-		}
+		p.closeFDs()
 		if err != errGone {
 			s.warn(now, fmt.Sprintf("read %s/stat: %v", p.dir, err))
 		}
 		return proc{}, false
 	}
 	p.ppid, p.state, p.start, p.comm = st.ppid, st.state, st.start, string(st.comm)
+	if s.nsample > 0 && s.fullEvery > 1 { // not for what the first snapshot finds
+		p.young = uint16(min(s.fullEvery, 1<<16-1))
+	}
 	args := s.fs.readArgs(p.dir)
 	p.argsRetries = retriesFor(args, st.state)
 	s.procEvent(now, kStart, &p, args, s.fs.born(st.start))
@@ -293,10 +509,8 @@ func retriesFor(args string, state byte) uint8 {
 }
 
 func (s *Sampler) exit(now time.Time, p *proc) {
-	if p.fd >= 0 {
-		syscall.Close(p.fd)
-		p.fd = -1
-	}
+	p.closeFDs()
+	s.died = append(s.died, p.pid)
 	s.procEvent(now, kExit, p, "", time.Time{})
 }
 

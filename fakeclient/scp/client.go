@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"syscall"
 	"time"
 )
 
 // RequestSession sends one session request to the sesman at addr
-// ("host:port") and returns its reply. A granted request returns the
+// ("host:port" or "unix:PATH") and returns its reply. A granted request returns the
 // display; a refusal returns a *DeniedError. Other failures are
 // *RefusedError, *ProtocolError, *TimeoutError or a wrapped I/O error.
 func RequestSession(ctx context.Context, addr string, req SessionRequest) (Reply, error) {
@@ -40,10 +41,16 @@ func Authenticate(ctx context.Context, addr, username, password string) error {
 	return authReply(rep)
 }
 
-// roundTrip is one connection: dial, send msg, read one reply.
+// roundTrip is one connection: dial, send msg, read one reply. addr is
+// "host:port", or "unix:PATH" for a UNIX socket (where xrdp 0.10 sesman
+// listens; it speaks another protocol there, which this package reports).
 func roundTrip(ctx context.Context, addr string, msg []byte) (reply, error) {
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	network, dialAddr := "tcp", addr
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		network, dialAddr = "unix", path
+	}
+	conn, err := d.DialContext(ctx, network, dialAddr)
 	if err != nil {
 		return reply{}, ioError(ctx, "connect to", addr, err)
 	}

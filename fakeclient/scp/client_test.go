@@ -90,6 +90,22 @@ func TestRequestSessionFailures(t *testing.T) {
 			},
 		},
 		{
+			// What xrdp 0.10.1 sesman does with a v0 request on its socket
+			// (it logs "Unexpected version number 0 from IPM"), and what
+			// docker-proxy does when nothing listens in the container.
+			name: "reset without reply",
+			handle: func(c net.Conn) {
+				c.(*net.TCPConn).SetLinger(0)
+				c.Close()
+			},
+			wantReason: "protocol",
+			check: func(t *testing.T, err error) {
+				if !strings.Contains(err.Error(), "connection reset after 0 bytes") || !strings.Contains(err.Error(), "does not speak SCP v0") {
+					t.Errorf("error %q should say the connection was reset and why that may be", err)
+				}
+			},
+		},
+		{
 			name:       "other protocol version",
 			handle:     func(c net.Conn) { c.Write([]byte{0, 0, 0, 2, 0, 0, 0, 14, 0, 3, 0, 1, 0, 10}) },
 			wantReason: "protocol",

@@ -43,6 +43,9 @@ type ProtocolError struct {
 }
 
 func (e *ProtocolError) Error() string {
+	if len(e.Received) == 0 {
+		return fmt.Sprintf("scp: bad reply at byte %d: %s (nothing received)", e.Offset, e.Reason)
+	}
 	return fmt.Sprintf("scp: bad reply at byte %d: %s (received % x)", e.Offset, e.Reason, e.Received)
 }
 

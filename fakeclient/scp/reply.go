@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"syscall"
 )
 
 // Reply is sesman's answer to a granted session request.
@@ -50,8 +51,20 @@ func readReply(r io.Reader) (reply, error) {
 	var hdr [headerSize]byte
 	n, err := io.ReadFull(r, hdr[:])
 	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return reply{}, &ProtocolError{Offset: n, Reason: fmt.Sprintf("connection closed after %d bytes of the reply header (a sesman that does not speak SCP v0, e.g. 0.10.x, closes without answering)", n), Received: hdr[:n]}
+		if closed(err) {
+			how := "closed"
+			if errors.Is(err, syscall.ECONNRESET) {
+				how = "reset"
+			}
+			why := ""
+			if n == 0 {
+				// Both look the same from here: xrdp 0.10 sesman logs
+				// "Unexpected version number 0 from IPM" and drops the
+				// connection; docker-proxy accepts on a published port and
+				// drops it when nothing listens inside the container.
+				why = " (the server does not speak SCP v0, e.g. xrdp 0.10 sesman, or nothing listens behind a published port)"
+			}
+			return reply{}, &ProtocolError{Offset: n, Reason: fmt.Sprintf("connection %s after %d bytes of the reply header%s", how, n, why), Received: hdr[:n]}
 		}
 		return reply{}, err
 	}
@@ -67,7 +80,7 @@ func readReply(r io.Reader) (reply, error) {
 	copy(msg, hdr[:])
 	n, err = io.ReadFull(r, msg[headerSize:])
 	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if closed(err) {
 			return reply{}, &ProtocolError{Offset: headerSize + n, Reason: fmt.Sprintf("connection closed after %d of %d reply bytes", headerSize+n, size), Received: msg[:headerSize+n]}
 		}
 		return reply{}, err
@@ -111,4 +124,9 @@ func authReply(rep reply) error {
 		return &DeniedError{Auth: true, Status: rep.status}
 	}
 	return nil
+}
+
+// closed: the peer ended the connection (EOF or reset) mid-read.
+func closed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
 }

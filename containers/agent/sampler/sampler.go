@@ -190,7 +190,7 @@ func (s *Sampler) ZombieSignal() string {
 	return "statm"
 }
 
-// Take one snapshot at now and append the change events to the output
+// Sample takes one snapshot at now and appends the change events to the output
 // buffer. The first snapshot reports everything present.
 func (s *Sampler) Sample(now time.Time) error {
 	var err error

@@ -12,6 +12,8 @@
 //	    append KEY=VALUE to [SECTION] even if KEY is there (param= lists)
 //	listen ADDR
 //	    hold a TCP listener open until killed (tests: squat a port)
+//	sigdrop PID [-signal CHLD] [-probability 1]
+//	    ptrace PID and drop that signal until killed (faults: lost SIGCHLD)
 //
 // It depends on the standard library and this module's stdlib-only packages
 // so it stays small and builds with CGO_ENABLED=0.
@@ -47,6 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"ini-set":   cmdIniSet,
 		"ini-add":   cmdIniAdd,
 		"listen":    cmdListen,
+		"sigdrop":   cmdSigdrop,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -69,7 +72,8 @@ const usage = `usage: xrdp-harness-agent COMMAND [ARGS]
   rfb-probe ADDR [-password-guid HEX | -password PW] [-timeout 5s]
   ini-set FILE SECTION KEY VALUE
   ini-add FILE SECTION KEY VALUE
-  listen ADDR`
+  listen ADDR
+  sigdrop PID [-signal CHLD] [-probability 1]`
 
 type usageError string
 

@@ -36,12 +36,7 @@ type SquatPort struct {
 	// Timeout bounds the wait for the listener (0: 10s).
 	Timeout time.Duration
 
-	held targetState[squat]
-}
-
-type squat struct {
-	pid int
-	out string // the agent's output file
+	held targetState[background]
 }
 
 var _ harness.Fault = (*SquatPort)(nil)
@@ -79,12 +74,6 @@ while [ "$d" -le "$2" ]; do
 done
 echo "no free display from $1 to $2"; exit 3`
 
-// listenScript starts the agent's listener in the background (its parent
-// becomes the container's init) and prints its pid and output file.
-const listenScript = `f=$(mktemp /tmp/xrdp-harness-squat.XXXXXX) || exit 1
-nohup "$1" listen "$2" >"$f" 2>&1 </dev/null &
-echo "$! $f"`
-
 func (f *SquatPort) Inject(ctx context.Context, t harness.Target) (string, error) {
 	if errs := f.Validate(); len(errs) > 0 {
 		return "", errors.Join(errs...)
@@ -108,54 +97,27 @@ func (f *SquatPort) Inject(ctx context.Context, t harness.Target) (string, error
 		}
 	}
 	addr := net.JoinHostPort(cmp.Or(f.Addr, "0.0.0.0"), strconv.Itoa(port))
-	out, err := execOK(ctx, t, "sh", "-c", listenScript, "sh", cmp.Or(f.Agent, DefaultAgent), addr)
-	if err != nil {
-		return "", fmt.Errorf("fault: squat-port: start listener on %s: %w", addr, err)
-	}
-	var s squat
-	if _, err := fmt.Sscan(out, &s.pid, &s.out); err != nil {
-		return "", fmt.Errorf("fault: squat-port: start listener on %s: unexpected output %q", addr, out)
-	}
-	detail := fmt.Sprintf("listen %s%s pid %d", addr, why, s.pid)
 	wctx, cancel := context.WithTimeout(ctx, cmp.Or(f.Timeout, 10*time.Second))
 	defer cancel()
-	err = poll(wctx, func() (bool, error) {
-		code, out, err := t.Exec(wctx, "sh", "-c", `cat "$2"; kill -0 "$1" 2>/dev/null`, "sh", strconv.Itoa(s.pid), s.out)
-		switch {
-		case err != nil:
-			return false, err
-		case strings.Contains(out, `"listening"`):
-			return true, nil
-		case code != 0:
-			return false, fmt.Errorf("listener exited: %s", strings.TrimSpace(out))
-		}
-		return false, nil
-	})
+	bg, err := startAgent(wctx, t, cmp.Or(f.Agent, DefaultAgent), `"listening"`, "listen", addr)
 	if err != nil {
-		f.release(context.WithoutCancel(ctx), t, s)
-		return detail, fmt.Errorf("fault: squat-port: listen on %s: %w", addr, err)
+		return "", fmt.Errorf("fault: squat-port: listen on %s: %w", addr, err)
 	}
-	f.held.put(t.Name(), s)
+	detail := fmt.Sprintf("listen %s%s pid %d", addr, why, bg.pid)
+	f.held.put(t.Name(), bg)
 	return detail, nil
 }
 
 // Heal stops the listener and waits until it is gone.
 func (f *SquatPort) Heal(ctx context.Context, t harness.Target) error {
-	s, ok := f.held.take(t.Name())
+	bg, ok := f.held.take(t.Name())
 	if !ok {
 		return nil
 	}
-	if err := f.release(ctx, t, s); err != nil {
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(f.Timeout, 10*time.Second))
+	defer cancel()
+	if _, err := stopAgent(ctx, t, bg); err != nil {
 		return fmt.Errorf("fault: squat-port: release: %w", err)
 	}
 	return nil
-}
-
-func (f *SquatPort) release(ctx context.Context, t harness.Target, s squat) error {
-	ctx, cancel := context.WithTimeout(ctx, cmp.Or(f.Timeout, 10*time.Second))
-	defer cancel()
-	if _, err := execOK(ctx, t, "sh", "-c", `kill "$1" 2>/dev/null; rm -f "$2"`, "sh", strconv.Itoa(s.pid), s.out); err != nil {
-		return err
-	}
-	return waitGone(ctx, t, s.pid)
 }

@@ -147,7 +147,11 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (*Record, error) {
 	rec.phase("load")
 	// Schedules count from the start of the load, not of the run: booting
 	// the lab takes a varying time.
-	env := Env{Targets: targets, Started: time.Now(), Ops: NewOpLog(rec.op), ClientSeq: new(atomic.Int64),
+	loadStart := time.Now()
+	rec.mu.Lock()
+	rec.rec.LoadStarted = loadStart
+	rec.mu.Unlock()
+	env := Env{Targets: targets, Started: loadStart, Ops: NewOpLog(rec.op), ClientSeq: new(atomic.Int64),
 		RecordFault: rec.fault}
 	loadCtx, cancelLoad := context.WithTimeout(ctx, maxDur)
 	var work sync.WaitGroup

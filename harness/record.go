@@ -11,6 +11,9 @@ type Record struct {
 	Scenario string    `json:"scenario"`
 	Started  time.Time `json:"started"`
 	Ended    time.Time `json:"ended"`
+	// LoadStarted is when the lab was up and watched and the load began;
+	// before it there was nothing to watch. Zero: the run never got there.
+	LoadStarted time.Time `json:"loadStarted,omitempty"`
 	// Partial is set when the run stopped before its plan ended (cancelled,
 	// a target crashed, setup failed); Abort says why.
 	Partial bool   `json:"partial,omitempty"`

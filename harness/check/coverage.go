@@ -49,8 +49,14 @@ func NewCoverage(r *harness.Record, target string, maxGap time.Duration) *Covera
 	if !slices.IsSortedFunc(ts, time.Time.Compare) {
 		slices.SortFunc(ts, time.Time.Compare)
 	}
-	if !r.Started.IsZero() && ts[0].Sub(r.Started) > maxGap {
-		c.blind = append(c.blind, Span{r.Started, ts[0]})
+	// Watching starts with the load; while the lab was booting there was
+	// nothing to watch (older Records lack LoadStarted: use Started).
+	watchFrom := r.LoadStarted
+	if watchFrom.IsZero() {
+		watchFrom = r.Started
+	}
+	if !watchFrom.IsZero() && ts[0].Sub(watchFrom) > maxGap {
+		c.blind = append(c.blind, Span{watchFrom, ts[0]})
 	}
 	run := Span{ts[0], ts[0]}
 	for _, t := range ts[1:] {

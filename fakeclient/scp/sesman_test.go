@@ -5,8 +5,6 @@ import (
 	"crypto/des"
 	"encoding/base64"
 	"math/bits"
-	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,52 +13,44 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/fakeclient/scp"
 )
 
-// target is the sesman under test. For now it comes from the environment
-// (XRDP_SESMAN_ADDR from /tmp/dev/devxrdp.sh, XRDP_CONTAINER its container
-// name); the lead will replace it with containers.Run(...).SesmanAddr().
+// target is a real xrdp 0.9.21.1 container for the whole suite.
 type target struct {
-	addr, container string
+	srv  *containers.Server
+	addr string
 }
 
 func (tg target) exec(ctx context.Context, cmd string) string {
-	out, err := exec.CommandContext(ctx, "docker", "exec", tg.container, "sh", "-c", cmd).CombinedOutput()
-	Expect(err).NotTo(HaveOccurred(), "docker exec %s: %s", cmd, out)
-	return string(out)
+	code, out, err := tg.srv.Exec(ctx, "sh", "-c", cmd)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(code).To(Equal(0), "%s: %s", cmd, out)
+	return out
 }
 
 func (tg target) sesmanLog(ctx context.Context) string {
-	return tg.exec(ctx, "cat /var/log/xrdp-sesman.log")
+	out, err := tg.srv.ReadFile(ctx, containers.SesmanLog)
+	Expect(err).NotTo(HaveOccurred())
+	return out
 }
 
-var _ = Describe("SCP v0 against a real xrdp 0.9.x sesman", Label("docker"), func() {
+var _ = Describe("SCP v0 against a real xrdp 0.9.x sesman", Label("docker"), Ordered, func() {
 	var tg target
+	var users []containers.User
 
-	BeforeEach(func() {
-		tg = target{addr: os.Getenv("XRDP_SESMAN_ADDR"), container: os.Getenv("XRDP_CONTAINER")}
-		if tg.addr == "" || tg.container == "" {
-			Skip("set XRDP_SESMAN_ADDR and XRDP_CONTAINER (see /tmp/dev/devxrdp.sh)")
-		}
+	BeforeAll(func(ctx SpecContext) {
+		srv, err := containers.Run(ctx, "0.9.21.1", containers.WithUsers(3))
+		DeferCleanup(func(ctx SpecContext) { Expect(srv.Terminate(ctx)).To(Succeed()) })
+		Expect(err).NotTo(HaveOccurred())
+		tg = target{srv: srv, addr: srv.SesmanAddr()}
+		users = srv.Users()
 	})
 
 	It("grants a display, reconnects the same request to it, and denies a wrong password", func(ctx SpecContext) {
-		// A user of its own so earlier runs against the same container
-		// cannot have left a session that makes the first request a
-		// reconnect: pick one without a session yet.
-		user := ""
-		for i := 20; i >= 1; i-- {
-			u := "u" + strconv.Itoa(i)
-			if !strings.Contains(tg.sesmanLog(ctx), "username "+u+",") {
-				user = u
-				break
-			}
-		}
-		if user == "" {
-			Skip("every user u1..u20 already has a session in this container; start a fresh one")
-		}
-		req := scp.SessionRequest{Username: user, Password: "pass" + user[1:], ClientIP: "127.0.0.1:4242"}
+		user := users[0].Name
+		req := scp.SessionRequest{Username: user, Password: users[0].Password, ClientIP: "127.0.0.1:4242"}
 
 		first, err := scp.RequestSession(ctx, tg.addr, req)
 		Expect(err).NotTo(HaveOccurred())
@@ -92,8 +82,8 @@ var _ = Describe("SCP v0 against a real xrdp 0.9.x sesman", Label("docker"), fun
 	}, SpecTimeout(60*time.Second))
 
 	It("authenticates without creating a session", func(ctx SpecContext) {
-		Expect(scp.Authenticate(ctx, tg.addr, "u3", "pass3")).To(Succeed())
-		err := scp.Authenticate(ctx, tg.addr, "u3", "nope")
+		Expect(scp.Authenticate(ctx, tg.addr, users[2].Name, users[2].Password)).To(Succeed())
+		err := scp.Authenticate(ctx, tg.addr, users[2].Name, "nope")
 		var denied *scp.DeniedError
 		Expect(err).To(BeAssignableToTypeOf(denied))
 		Expect(err.(*scp.DeniedError).Status).NotTo(BeZero())

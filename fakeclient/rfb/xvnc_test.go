@@ -3,8 +3,6 @@ package rfb_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/xrdp-harness/xrdp-harness/containers/agent"
+	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/fakeclient/scp"
 )
 
@@ -29,34 +27,32 @@ type probeOut struct {
 	Err           string `json:"error"`
 }
 
-// The target comes from the environment for now (XRDP_SESMAN_ADDR and
-// XRDP_CONTAINER, see /tmp/dev/devxrdp.sh); the lead will switch this to
-// containers.Run. Xvnc listens on 127.0.0.1 inside the container only, so
-// the probe runs there, as the agent binary.
+// Xvnc listens on 127.0.0.1 inside the container only, so the probe runs
+// there, as the agent binary (which containers.Run copies in).
 var _ = Describe("the RFB probe against a real Xvnc started by sesman", Label("docker"), Ordered, func() {
-	var sesmanAddr, ctr string
+	var srv *containers.Server
+	var user containers.User
 
 	BeforeAll(func(ctx SpecContext) {
-		sesmanAddr, ctr = os.Getenv("XRDP_SESMAN_ADDR"), os.Getenv("XRDP_CONTAINER")
-		if sesmanAddr == "" || ctr == "" {
-			Skip("set XRDP_SESMAN_ADDR and XRDP_CONTAINER (see /tmp/dev/devxrdp.sh)")
-		}
-		bin, err := agent.Build(ctx, GinkgoT().TempDir(), "")
+		var err error
+		srv, err = containers.Run(ctx, "0.9.21.1", containers.WithUsers(2))
+		DeferCleanup(func(ctx SpecContext) { Expect(srv.Terminate(ctx)).To(Succeed()) })
 		Expect(err).NotTo(HaveOccurred())
-		out, err := exec.CommandContext(ctx, "docker", "cp", bin, ctr+":"+agent.DefaultBin).CombinedOutput()
-		Expect(err).NotTo(HaveOccurred(), string(out))
-	}, NodeTimeout(3*time.Minute))
+		user = srv.Users()[1]
+	}, NodeTimeout(5*time.Minute))
 
 	probe := func(ctx context.Context, args ...string) probeOut {
-		cmd := exec.CommandContext(ctx, "docker", append([]string{"exec", ctr, agent.DefaultBin, "rfb-probe"}, args...)...)
-		b, _ := cmd.Output() // exit status 1 when the probe failed; the JSON says why
+		// Exit status 1 when the probe failed; the JSON (first line, before
+		// the message on stderr) says why.
+		_, b, err := srv.Exec(ctx, append([]string{containers.AgentPath, "rfb-probe"}, args...)...)
+		Expect(err).NotTo(HaveOccurred())
 		var out probeOut
-		Expect(json.Unmarshal(b, &out)).To(Succeed(), "rfb-probe printed %q", b)
+		Expect(json.NewDecoder(strings.NewReader(b)).Decode(&out)).To(Succeed(), "rfb-probe printed %q", b)
 		return out
 	}
 
 	It("passes VNC authentication with the password derived from the session GUID", func(ctx SpecContext) {
-		rep, err := scp.RequestSession(ctx, sesmanAddr, scp.SessionRequest{Username: "u5", Password: "pass5"})
+		rep, err := scp.RequestSession(ctx, srv.SesmanAddr(), scp.SessionRequest{Username: user.Name, Password: user.Password})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.HasGUID).To(BeTrue())
 		addr := "127.0.0.1:" + strconv.Itoa(5900+rep.Display)
@@ -73,7 +69,7 @@ var _ = Describe("the RFB probe against a real Xvnc started by sesman", Label("d
 		Expect(res.AuthOK).To(BeTrue(), "reason: %s", res.Reason)
 		Expect(res.Width).To(BeNumerically(">", 0))
 		Expect(res.Height).To(BeNumerically(">", 0))
-		Expect(res.Name).To(HavePrefix("u5@"), "TigerVNC names the desktop user@host")
+		Expect(res.Name).To(HavePrefix(user.Name+"@"), "TigerVNC names the desktop user@host")
 
 		By("a wrong GUID gives a wrong password")
 		wrong := probe(ctx, addr, "-password-guid", strings.Repeat("0", 32))

@@ -1,18 +1,15 @@
 package containers
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-)
 
-// AgentPackage is the import path of the in-container agent program.
-const AgentPackage = "github.com/xrdp-harness/xrdp-harness/cmd/xrdp-harness-agent"
+	"github.com/xrdp-harness/xrdp-harness/containers/agent"
+)
 
 // agentBinary finds the static agent binary copied into every container:
 // $XRDP_HARNESS_AGENT, then xrdp-harness-agent next to the running program
@@ -43,22 +40,23 @@ func findAgent(ctx context.Context, cacheDir string) (string, error) {
 			return p, nil
 		}
 	}
-	out := filepath.Join(cacheDir, "bin", "xrdp-harness-agent")
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+	// Build into a directory of this process and rename, so concurrent
+	// test processes never copy a half-written binary.
+	dir := filepath.Join(cacheDir, "bin")
+	tmpDir, err := os.MkdirTemp(cacheDir, "agent-build-")
+	if err != nil {
 		return "", fmt.Errorf("containers: agent: %w", err)
 	}
-	// Build beside the target and rename, so concurrent test processes never
-	// copy a half-written binary.
-	tmp := fmt.Sprintf("%s.%d", out, os.Getpid())
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", tmp, AgentPackage)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("containers: build agent (%s): %w: %s; run `make build` or set XRDP_HARNESS_AGENT",
-			AgentPackage, err, strings.TrimSpace(stderr.String()))
+	defer os.RemoveAll(tmpDir)
+	built, err := agent.Build(ctx, tmpDir, "")
+	if err != nil {
+		return "", fmt.Errorf("containers: %w; run `make build` or set XRDP_HARNESS_AGENT", err)
 	}
-	if err := os.Rename(tmp, out); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("containers: agent: %w", err)
+	}
+	out := filepath.Join(dir, "xrdp-harness-agent")
+	if err := os.Rename(built, out); err != nil {
 		return "", fmt.Errorf("containers: agent: %w", err)
 	}
 	return out, nil

@@ -20,6 +20,7 @@ import (
 	tcexec "github.com/testcontainers/testcontainers-go/exec"
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
+	"github.com/xrdp-harness/xrdp-harness/containers/agent"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
@@ -34,7 +35,7 @@ const (
 	XrdpLog      = "/var/log/xrdp.log"
 	SesmanLog    = "/var/log/xrdp-sesman.log"
 	ReconnectLog = "/var/log/xrdp-harness/reconnect.log"
-	AgentPath    = "/usr/local/bin/xrdp-harness-agent"
+	AgentPath    = agent.DefaultBin
 )
 
 // User is a test user that exists in the container.

@@ -55,11 +55,13 @@ func (s *Server) Watch(ctx context.Context, sink harness.Sink) error {
 		return errors.New("containers: watch: the container was not started")
 	}
 	docker := s.cfg.builder.docker
-	cmd := []string{AgentPath, "sample", "-interval", WatchInterval.String(),
-		"-log", "xrdp=" + XrdpLog, "-log", "sesman=" + SesmanLog, "-log", "reconnect=" + ReconnectLog,
-		"-log-from-start"}
+	cmd := agent.SampleArgs{Bin: AgentPath, Interval: WatchInterval, LogFromStart: true, Logs: map[string]string{
+		string(harness.LogXrdp): XrdpLog, string(harness.LogSesman): SesmanLog, string(harness.LogReconnect): ReconnectLog,
+	}}.Argv()
+	// Stdin attached (docker exec -i): the agent exits when it closes, so
+	// ending the watch ends the sampler inside the target too.
 	ex, err := docker.ExecCreate(ctx, s.ctr.GetContainerID(), client.ExecCreateOptions{
-		Cmd: cmd, AttachStdout: true, AttachStderr: true})
+		Cmd: cmd, AttachStdin: true, AttachStdout: true, AttachStderr: true})
 	if err != nil {
 		return fmt.Errorf("containers: watch %s: %w", s.Name(), err)
 	}
@@ -73,8 +75,8 @@ func (s *Server) Watch(ctx context.Context, sink harness.Sink) error {
 		_, err := stdcopy.StdCopy(pw, &limitedWriter{w: &stderr, n: 4096}, att.Reader)
 		pw.CloseWithError(err)
 	}()
-	// Closing the hijacked connection ends the copy above; the agent itself
-	// is stopped by pid (a closed attach does not kill an exec).
+	// Closing the hijacked connection ends the copy above and the agent's
+	// stdin; the agent is also stopped by pid in case its stdin stays open.
 	agentPID := 0
 	stopped := make(chan struct{})
 	defer close(stopped)

@@ -8,9 +8,9 @@ import (
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
-// ProcExec is the agent's kind for a process that changed its name
-// (execve); harness.ProcEventKind has no constant for it.
-const ProcExec harness.ProcEventKind = "exec"
+// ProcExec is harness.ProcExec, kept under the agent's name for readers
+// of the wire format.
+const ProcExec = harness.ProcExec
 
 // Event is one decoded line: exactly one field is set.
 type Event struct {

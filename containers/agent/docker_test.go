@@ -1,11 +1,7 @@
 package agent_test
 
 import (
-	"bufio"
 	"context"
-	"io"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,207 +10,181 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/containers/agent"
 	"github.com/xrdp-harness/xrdp-harness/fakeclient/scp"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
-// stream is a running `xrdp-harness-agent sample` and what it printed.
-type stream struct {
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	done  chan error
-
-	mu     sync.Mutex
-	events []agent.Event
-	procs  map[int]harness.ProcEvent // replayed process table
-	errs   []error
+// sink collects what Server.Watch streams, the way the engine receives it,
+// and replays the process table.
+type sink struct {
+	mu    sync.Mutex
+	procs []harness.ProcEvent
+	ticks []harness.Tick
+	logs  []harness.LogLine
+	table map[int]harness.ProcEvent
 }
 
-func (s *stream) read(r io.Reader) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		ev, err := agent.Decode(sc.Bytes())
-		s.mu.Lock()
-		if err != nil {
-			s.errs = append(s.errs, err)
-		} else {
-			s.events = append(s.events, ev)
-			if p := ev.Proc; p != nil {
-				switch p.Kind {
-				case harness.ProcStart:
-					s.procs[p.PID] = *p
-				case harness.ProcExit:
-					delete(s.procs, p.PID)
-				case harness.ProcState, harness.ProcReparent, agent.ProcExec:
-					cur := s.procs[p.PID]
-					cur.PPID, cur.Comm = p.PPID, p.Comm
-					if p.State != "" {
-						cur.State = p.State
-					}
-					if p.Kind == agent.ProcExec {
-						cur.Args = p.Args
-					}
-					s.procs[p.PID] = cur
-				}
-			}
+var _ harness.Sink = (*sink)(nil)
+
+func (s *sink) Proc(p harness.ProcEvent) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.procs = append(s.procs, p)
+	switch p.Kind {
+	case harness.ProcStart:
+		s.table[p.PID] = p
+	case harness.ProcExit:
+		delete(s.table, p.PID)
+	case harness.ProcState, harness.ProcReparent, harness.ProcExec:
+		cur := s.table[p.PID]
+		cur.PPID, cur.Comm = p.PPID, p.Comm
+		if p.State != "" {
+			cur.State = p.State
 		}
-		s.mu.Unlock()
+		if p.Kind == harness.ProcExec {
+			cur.Args = p.Args
+		}
+		s.table[p.PID] = cur
 	}
 }
 
-// find returns the first event that matches, or nil. match runs under the
-// lock and must not call other methods of s.
-func (s *stream) find(match func(agent.Event) bool) *agent.Event {
+func (s *sink) Tick(t harness.Tick) { s.mu.Lock(); s.ticks = append(s.ticks, t); s.mu.Unlock() }
+
+func (s *sink) Log(l harness.LogLine) { s.mu.Lock(); s.logs = append(s.logs, l); s.mu.Unlock() }
+
+// findProc returns the first process event that matches (match runs under
+// the lock and may read s.table).
+func (s *sink) findProc(match func(harness.ProcEvent) bool) *harness.ProcEvent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := range s.events {
-		if match(s.events[i]) {
-			ev := s.events[i]
-			return &ev
+	for _, p := range s.procs {
+		if match(p) {
+			return &p
 		}
 	}
 	return nil
 }
 
-func (s *stream) proc(pid int) harness.ProcEvent {
+func (s *sink) proc(pid int) harness.ProcEvent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.procs[pid]
+	return s.table[pid]
 }
 
-// The target comes from the environment for now (XRDP_CONTAINER, and
-// XRDP_SESMAN_ADDR for the log check; see /tmp/dev/devxrdp.sh); the lead
-// will switch this to containers.Run.
-var _ = Describe("xrdp-harness-agent sample in a real xrdp container", Label("docker"), Ordered, func() {
+func (s *sink) maxZombies() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, t := range s.ticks {
+		n = max(n, t.Zombies)
+	}
+	return n
+}
+
+func (s *sink) hasLog(src harness.LogSource, text string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.logs {
+		if l.Source == src && strings.Contains(l.Text, text) {
+			return true
+		}
+	}
+	return false
+}
+
+// The sampler as the engine runs it: containers.Run copies the agent in,
+// Server.Watch runs `xrdp-harness-agent sample` with docker exec -i and
+// decodes its stream into a harness.Sink.
+var _ = Describe("the in-container sampler in a real xrdp container", Label("docker"), Ordered, func() {
 	var (
-		ctr, sesmanAddr string
-		s               *stream
+		srv     *containers.Server
+		s       *sink
+		stop    context.CancelFunc
+		stopped chan error
 	)
 
-	dockerExec := func(ctx context.Context, args ...string) string {
-		var opts []string
-		if args[0] == "-d" { // docker exec -d CONTAINER ...
-			opts, args = args[:1], args[1:]
-		}
-		out, err := exec.CommandContext(ctx, "docker", append(append(append([]string{"exec"}, opts...), ctr), args...)...).CombinedOutput()
-		Expect(err).NotTo(HaveOccurred(), "docker exec %q: %s", args, out)
-		return string(out)
+	run := func(ctx context.Context, script string) {
+		code, out, err := srv.Exec(ctx, "sh", "-c", script)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(code).To(Equal(0), out)
 	}
 
 	BeforeAll(func(ctx SpecContext) {
-		ctr, sesmanAddr = os.Getenv("XRDP_CONTAINER"), os.Getenv("XRDP_SESMAN_ADDR")
-		if ctr == "" || sesmanAddr == "" {
-			Skip("set XRDP_CONTAINER and XRDP_SESMAN_ADDR (see /tmp/dev/devxrdp.sh)")
-		}
-		bin, err := agent.Build(ctx, GinkgoT().TempDir(), "")
+		var err error
+		srv, err = containers.Run(ctx, "0.9.21.1", containers.WithUsers(2))
+		DeferCleanup(func(ctx SpecContext) { Expect(srv.Terminate(ctx)).To(Succeed()) })
 		Expect(err).NotTo(HaveOccurred())
-		out, err := exec.CommandContext(ctx, "docker", "cp", bin, ctr+":"+agent.DefaultBin).CombinedOutput()
-		Expect(err).NotTo(HaveOccurred(), string(out))
+		s = &sink{table: map[int]harness.ProcEvent{}}
+		var wctx context.Context
+		wctx, stop = context.WithCancel(context.Background())
+		stopped = make(chan error, 1)
+		go func() { stopped <- srv.Watch(wctx, s) }()
+		DeferCleanup(func() { stop() })
+	}, NodeTimeout(5*time.Minute))
 
-		argv := agent.SampleArgs{Logs: map[string]string{"sesman": "/var/log/xrdp-sesman.log"}}.Argv()
-		s = &stream{procs: map[int]harness.ProcEvent{}, done: make(chan error, 1)}
-		s.cmd = exec.Command("docker", append([]string{"exec", "-i", ctr}, argv...)...)
-		s.stdin, err = s.cmd.StdinPipe()
-		Expect(err).NotTo(HaveOccurred())
-		stdout, err := s.cmd.StdoutPipe()
-		Expect(err).NotTo(HaveOccurred())
-		s.cmd.Stderr = GinkgoWriter
-		Expect(s.cmd.Start()).To(Succeed())
-		go func() {
-			s.read(stdout)
-			s.done <- s.cmd.Wait()
-		}()
-		DeferCleanup(func() {
-			s.stdin.Close()
-			s.cmd.Process.Kill()
-		})
-	}, NodeTimeout(3*time.Minute))
-
-	It("starts with a hello, the whole process table and a tick", func(ctx SpecContext) {
-		Eventually(func() *agent.Event {
-			return s.find(func(e agent.Event) bool { return e.Tick != nil })
-		}).WithContext(ctx).ShouldNot(BeNil())
-		hello := s.find(func(e agent.Event) bool { return e.Hello != nil })
-		Expect(hello).NotTo(BeNil())
-		Expect(hello.Hello.Sockets).To(Equal("netlink"))
+	It("starts with the whole process table and a tick", func(ctx SpecContext) {
+		Eventually(func() int { s.mu.Lock(); defer s.mu.Unlock(); return len(s.ticks) }).WithContext(ctx).Should(BeNumerically(">", 0))
 		Expect(s.proc(1).Comm).To(Equal("tini"))
-		sesman := s.find(func(e agent.Event) bool {
-			return e.Proc != nil && e.Proc.Kind == harness.Listen && e.Proc.Port == 3350
-		})
+		sesman := s.findProc(func(p harness.ProcEvent) bool { return p.Kind == harness.Listen && p.Port == containers.SesmanPort })
 		Expect(sesman).NotTo(BeNil(), "sesman's listener")
-		Expect(sesman.Proc.Comm).To(Equal("xrdp-sesman"))
-		Expect(s.errs).To(BeEmpty())
+		Expect(sesman.Comm).To(Equal("xrdp-sesman"))
 	}, SpecTimeout(30*time.Second))
 
 	It("reports a real zombie: a parent that never waits", func(ctx SpecContext) {
 		started := time.Now()
-		dockerExec(ctx, "-d", "sh", "-c", "sleep 0.1 & exec sleep 30")
-		var zombie *agent.Event
-		Eventually(func() *agent.Event {
-			zombie = s.find(func(e agent.Event) bool {
-				p := e.Proc
-				return p != nil && p.State == "Z" && !p.Time.Before(started) &&
-					strings.HasPrefix(s.procs[p.PPID].Args, "sleep 30") // under the lock
+		run(ctx, "nohup sh -c 'sleep 0.1 & exec sleep 30' >/dev/null 2>&1 &")
+		var zombie *harness.ProcEvent
+		Eventually(func() *harness.ProcEvent {
+			zombie = s.findProc(func(p harness.ProcEvent) bool {
+				return p.State == "Z" && !p.Time.Before(started) && strings.HasPrefix(s.table[p.PPID].Args, "sleep 30")
 			})
 			return zombie
 		}).WithContext(ctx).ShouldNot(BeNil())
-		// Informational: includes docker exec's own start-up time.
-		GinkgoWriter.Printf("zombie seen %v after docker exec -d began (it exits 100ms after its start)\n", time.Since(started))
-		Eventually(func() *agent.Event {
-			return s.find(func(e agent.Event) bool { return e.Tick != nil && e.Tick.Zombies >= 1 })
-		}).WithContext(ctx).ShouldNot(BeNil())
+		GinkgoWriter.Printf("zombie seen %v after the exec began (it exits 100ms after its start)\n", time.Since(started))
+		Eventually(s.maxZombies).WithContext(ctx).Should(BeNumerically(">=", 1))
 
-		By("the parent we started ends: the zombie is reaped by tini")
-		parent := zombie.Proc.PPID
-		dockerExec(ctx, "kill", strconv.Itoa(parent))
-		Eventually(func() *agent.Event {
-			return s.find(func(e agent.Event) bool {
-				return e.Proc != nil && e.Proc.Kind == harness.ProcExit && e.Proc.PID == zombie.Proc.PID
-			})
+		By("the parent ends: tini reaps the zombie")
+		run(ctx, "kill "+strconv.Itoa(zombie.PPID))
+		Eventually(func() *harness.ProcEvent {
+			return s.findProc(func(p harness.ProcEvent) bool { return p.Kind == harness.ProcExit && p.PID == zombie.PID })
 		}).WithContext(ctx).ShouldNot(BeNil())
 	}, SpecTimeout(30*time.Second))
 
 	It("reports a squatted port with its owner, and its release", func(ctx SpecContext) {
 		started := time.Now()
-		dockerExec(ctx, "-d", agent.DefaultBin, "listen", "0.0.0.0:6018")
-		var l *agent.Event
-		Eventually(func() *agent.Event {
-			l = s.find(func(e agent.Event) bool {
-				return e.Proc != nil && e.Proc.Kind == harness.Listen && e.Proc.Port == 6018 && !e.Proc.Time.Before(started)
+		run(ctx, "nohup "+agent.DefaultBin+" listen 0.0.0.0:6018 >/dev/null 2>&1 &")
+		var l *harness.ProcEvent
+		Eventually(func() *harness.ProcEvent {
+			l = s.findProc(func(p harness.ProcEvent) bool {
+				return p.Kind == harness.Listen && p.Port == 6018 && !p.Time.Before(started)
 			})
 			return l
 		}).WithContext(ctx).ShouldNot(BeNil())
-		DeferCleanup(func(ctx SpecContext) {
-			exec.CommandContext(ctx, "docker", "exec", ctr, "kill", strconv.Itoa(l.Proc.PID)).Run()
-		})
-		Expect(l.Proc.Addr).To(Equal("0.0.0.0"))
-		Expect(l.Proc.Comm).To(Equal("xrdp-harness-ag"))
-		Expect(s.proc(l.Proc.PID).Args).To(Equal(agent.DefaultBin + " listen 0.0.0.0:6018"))
+		Expect(l.Addr).To(Equal("0.0.0.0"))
+		Expect(l.Comm).To(Equal("xrdp-harness-ag"))
+		Expect(s.proc(l.PID).Args).To(Equal(agent.DefaultBin + " listen 0.0.0.0:6018"))
 
-		dockerExec(ctx, "kill", strconv.Itoa(l.Proc.PID))
-		Eventually(func() *agent.Event {
-			return s.find(func(e agent.Event) bool {
-				return e.Proc != nil && e.Proc.Kind == harness.Unlisten && e.Proc.Port == 6018
-			})
+		run(ctx, "kill "+strconv.Itoa(l.PID))
+		Eventually(func() *harness.ProcEvent {
+			return s.findProc(func(p harness.ProcEvent) bool { return p.Kind == harness.Unlisten && p.Port == 6018 })
 		}).WithContext(ctx).ShouldNot(BeNil())
 	}, SpecTimeout(30*time.Second))
 
 	It("streams new sesman log lines", func(ctx SpecContext) {
-		Expect(scp.Authenticate(ctx, sesmanAddr, "u4", "pass4")).To(Succeed())
-		Eventually(func() *agent.Event {
-			return s.find(func(e agent.Event) bool {
-				return e.Log != nil && e.Log.Source == harness.LogSesman && strings.Contains(e.Log.Text, "Access permitted for user: u4")
-			})
-		}).WithContext(ctx).ShouldNot(BeNil())
+		u := srv.Users()[0]
+		Expect(scp.Authenticate(ctx, srv.SesmanAddr(), u.Name, u.Password)).To(Succeed())
+		Eventually(func() bool { return s.hasLog(harness.LogSesman, "Access permitted for user: "+u.Name) }).
+			WithContext(ctx).Should(BeTrue())
 	}, SpecTimeout(30*time.Second))
 
-	It("exits when the harness closes its stdin", func(ctx SpecContext) {
-		s.stdin.Close()
-		Eventually(s.done).WithContext(ctx).Should(Receive(BeNil()))
+	It("stops the sampler inside the target when the watch ends", func(ctx SpecContext) {
+		stop()
+		Eventually(stopped).WithContext(ctx).Should(Receive(MatchError(context.Canceled)))
 		Eventually(func() string {
-			return dockerExec(ctx, "ps", "-eo", "args")
+			_, out, _ := srv.Exec(ctx, "ps", "-eo", "args")
+			return out
 		}).WithContext(ctx).ShouldNot(ContainSubstring(agent.DefaultBin + " sample"))
 	}, SpecTimeout(30*time.Second))
 })

@@ -1,8 +1,10 @@
 package fault_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -25,6 +27,11 @@ func TestFault(t *testing.T) {
 
 var builder *containers.Builder
 
+// version is the xrdp the docker specs run: 0.9.21.1, whose behaviour the
+// specs assert, unless XRDP_FAULT_VERSION names another (to see where a
+// version differs).
+var version = cmp.Or(os.Getenv("XRDP_FAULT_VERSION"), "0.9.21.1")
+
 var _ = BeforeSuite(func() {
 	var err error
 	builder, err = containers.NewBuilder(containers.WithBuildLog(GinkgoWriter))
@@ -38,10 +45,10 @@ var _ = AfterSuite(func(ctx context.Context) {
 	Expect(left).To(BeEmpty(), "labelled containers left behind")
 })
 
-// run starts an xrdp 0.9.21.1 container for one spec and removes it after.
+// run starts an xrdp container for one spec and removes it after.
 func run(ctx context.Context, opts ...containers.Option) *containers.Server {
 	GinkgoHelper()
-	srv, err := containers.Run(ctx, "0.9.21.1", append([]containers.Option{containers.WithBuilder(builder)}, opts...)...)
+	srv, err := containers.Run(ctx, version, append([]containers.Option{containers.WithBuilder(builder)}, opts...)...)
 	DeferCleanup(func(ctx context.Context) { Expect(srv.Terminate(ctx)).To(Succeed()) })
 	Expect(err).NotTo(HaveOccurred())
 	return srv
@@ -157,7 +164,7 @@ func logFn(srv *containers.Server, path string) func(ctx context.Context) (strin
 // report keeps what xrdp did in the spec's report (the evidence of the
 // catalog table in doc.go).
 func report(name string, format string, args ...any) {
-	AddReportEntry(name, fmt.Sprintf(format, args...))
+	AddReportEntry(name+" "+version, fmt.Sprintf(format, args...))
 }
 
 // tail is the last n lines of s.

@@ -55,7 +55,7 @@ var _ = Describe("KillXvnc", func() {
 		res := rdpLogin(ctx, srv.RDPAddr(), srv.Users()[0], 30*time.Second)
 		Expect(res.Outcome).NotTo(Equal(harness.OK))
 		Eventually(logFn(srv, containers.XrdpLog)).WithContext(ctx).Should(ContainSubstring("VNC error - problem connecting"))
-		report("kill-xvnc 0.9.21.1", "Xvnc :10 zombie under session child %d; reconnect -> display 10; RDP login %s/%s; xrdp: VNC error - problem connecting",
+		report("kill-xvnc", "Xvnc :10 zombie under session child %d; reconnect -> display 10; RDP login %s/%s; xrdp: VNC error - problem connecting",
 			x.PPID, res.Outcome, res.Reason)
 
 		By("a user whose X server lives still logs in")

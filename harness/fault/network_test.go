@@ -22,7 +22,7 @@ var _ = Describe("Network faults through a Proxied lab", Label("docker"), func()
 	)
 
 	BeforeEach(func(ctx SpecContext) {
-		inner := &containers.Lab{Nodes: []containers.Node{{Version: "0.9.21.1"}},
+		inner := &containers.Lab{Nodes: []containers.Node{{Version: version}},
 			Options: []containers.Option{containers.WithBuilder(builder), containers.WithUsers(3)}}
 		lab := fault.Proxied(inner)
 		ts, err := lab.Up(ctx)
@@ -80,7 +80,7 @@ var _ = Describe("Network faults through a Proxied lab", Label("docker"), func()
 		slog := logOf(ctx, srv, containers.SesmanLog)
 		Expect(slog).To(ContainSubstring("++ reconnected session: username user1"))
 		Expect(slog).NotTo(ContainSubstring("++ terminated session"))
-		report("reset-peer 0.9.21.1", "client error: %v; new login during hold: %s/%s; xrdp.log after the reset:\n%s",
+		report("reset-peer", "client error: %v; new login during hold: %s/%s; xrdp.log after the reset:\n%s",
 			conn.Err(), res.Outcome, res.Reason, grepLines(logOf(ctx, srv, containers.XrdpLog), fmt.Sprintf("[pid:%d ", child)))
 	}, SpecTimeout(2*time.Minute))
 
@@ -91,7 +91,7 @@ var _ = Describe("Network faults through a Proxied lab", Label("docker"), func()
 		start := time.Now()
 		res := rdpLogin(ctx, t.RDPAddr(), t.Users()[2], 60*time.Second)
 		Expect(res.Outcome).To(Equal(harness.OK))
-		report("latency 0.9.21.1", "login over 100±20ms each way took %v; phases %v", time.Since(start).Round(time.Millisecond), res.Phases)
+		report("latency", "login over 100±20ms each way took %v; phases %v", time.Since(start).Round(time.Millisecond), res.Phases)
 		Expect(f.Heal(ctx, t)).To(Succeed())
 	}, SpecTimeout(2*time.Minute))
 })

@@ -104,6 +104,6 @@ var _ = Describe("Resources", func() {
 		Expect(log).To(ContainSubstring("Process fork failed with errno: 11"))
 		Expect(log).To(ContainSubstring("Terminating the xrdp channel server (pid -1) on display 10"))
 		Expect(f.Heal(ctx, srv)).To(Succeed(), "limits of a stopped container can still be restored")
-		report("resources pids 0.9.21.1", "pids limit current+3 (%d): xauth and chansrv forks fail (EAGAIN); at session end sesman calls kill(-1, SIGTERM) for the chansrv pid -1; the container's init child dies, the container exits 143", current+3)
+		report("resources pids", "pids limit current+3 (%d): xauth and chansrv forks fail (EAGAIN); at session end sesman calls kill(-1, SIGTERM) for the chansrv pid -1; the container's init child dies, the container exits 143", current+3)
 	}, SpecTimeout(2*time.Minute))
 })

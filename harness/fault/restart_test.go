@@ -50,7 +50,7 @@ var _ = Describe("Restart", func() {
 		Expect(strings.Count(logOf(ctx, srv, containers.SesmanLog), "++ created session (access granted): username user1")).To(Equal(2))
 		Expect(logOf(ctx, srv, containers.SesmanLog)).NotTo(ContainSubstring("++ reconnected session"))
 		Expect(f.Heal(ctx, srv)).To(Succeed(), "a second Heal has nothing to do")
-		report("restart sesman 0.9.21.1", "old session (display 10) orphaned under init and alive; user1 got a new session on display 11: two Xvnc for one user")
+		report("restart sesman", "old session (display 10) orphaned under init and alive; user1 got a new session on display 11: two Xvnc for one user")
 	}, SpecTimeout(3*time.Minute))
 
 	It("restarts xrdp after SIGKILL: the stale pid file is removed, connected clients keep their xrdp child", Label("docker"), func(ctx SpecContext) {
@@ -84,6 +84,6 @@ var _ = Describe("Restart", func() {
 		Expect(mainPID(ctx, srv, "xrdp")).NotTo(Equal(old))
 		Expect(rdpLogin(ctx, srv.RDPAddr(), srv.Users()[1], 30*time.Second).Outcome).To(Equal(harness.OK))
 		Expect(conn.Done()).NotTo(BeClosed(), "the client lost its connection")
-		report("restart xrdp 0.9.21.1", "SIGKILL main xrdp: the connected client's xrdp child %d lives on under init, its connection stays up; pid file stale until heal", child)
+		report("restart xrdp", "SIGKILL main xrdp: the connected client's xrdp child %d lives on under init, its connection stays up; pid file stale until heal", child)
 	}, SpecTimeout(3*time.Minute))
 })

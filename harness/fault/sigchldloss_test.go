@@ -93,7 +93,7 @@ var _ = Describe("SIGCHLDLoss", func() {
 		Eventually(logFn(srv, containers.SesmanLog)).WithContext(ctx).Should(And(
 			ContainSubstring(fmt.Sprintf("Process %d has exited", child)),
 			ContainSubstring("++ terminated session:  username user1, display :10.0")))
-		report("sigchld-loss 0.9.21.1", "session child %d zombie under sesman %d, user1 reconnected to dead display 10, reconnectwm.sh zombie; after heal both reaped at the next delivered SIGCHLD (user2's reconnect)", child, sesman)
+		report("sigchld-loss", "session child %d zombie under sesman %d, user1 reconnected to dead display 10, reconnectwm.sh zombie; after heal both reaped at the next delivered SIGCHLD (user2's reconnect)", child, sesman)
 
 		By("KickOnHeal notices lost exits at once")
 		g := &fault.SIGCHLDLoss{KickOnHeal: true}

@@ -66,7 +66,7 @@ var _ = Describe("Signal", func() {
 		res := rdpLogin(ctx, srv.RDPAddr(), srv.Users()[1], 40*time.Second)
 		Expect(res.Outcome).NotTo(Equal(harness.OK))
 		Expect(logOf(ctx, srv, containers.XrdpLog)).To(ContainSubstring("Error connecting to sesman on 127.0.0.1:3350"))
-		report("signal 0.9.21.1", "HUP sesman: reload; HUP xrdp: ignored; TERM sesman: exits, %d session children adopted by init, Xvnc live; RDP login then %s/%s after %v (xrdp: Error connecting to sesman)",
+		report("signal", "HUP sesman: reload; HUP xrdp: ignored; TERM sesman: exits, %d session children adopted by init, Xvnc live; RDP login then %s/%s after %v (xrdp: Error connecting to sesman)",
 			orphans, res.Outcome, res.Reason, time.Since(started).Round(time.Second))
 	}, SpecTimeout(3*time.Minute))
 })

@@ -89,7 +89,7 @@ var _ = Describe("SquatPort", func() {
 			ContainSubstring("Timed out waiting for X server on display 118"),
 			MatchRegexp(`X server on display 118 \(pid \d+\) returned exit code 1`),
 			ContainSubstring("++ terminated session:  username user1, display :118.0")))
-		report("squat-port 0.9.21.1 display 118", "RDP login %s/%s; xrdp: VNC connecting to 127.0.0.1 6018, VNC error - problem connecting; sesman: Timed out waiting for X server on display 118, Xvnc exit code 1, ++ terminated session",
+		report("squat-port display 118", "RDP login %s/%s; xrdp: VNC connecting to 127.0.0.1 6018, VNC error - problem connecting; sesman: Timed out waiting for X server on display 118, Xvnc exit code 1, ++ terminated session",
 			res.Outcome, res.Reason)
 
 		By("after Heal display 118 works")

@@ -13,7 +13,7 @@ type Record struct {
 	Ended    time.Time `json:"ended"`
 	// LoadStarted is when the lab was up and watched and the load began;
 	// before it there was nothing to watch. Zero: the run never got there.
-	LoadStarted time.Time `json:"loadStarted,omitempty"`
+	LoadStarted time.Time `json:"loadStarted,omitzero"`
 	// Partial is set when the run stopped before its plan ended (cancelled,
 	// a target crashed, setup failed); Abort says why.
 	Partial bool   `json:"partial,omitempty"`
@@ -105,7 +105,7 @@ type FaultWindow struct {
 	Target string    `json:"target"`
 	Detail string    `json:"detail,omitempty"` // what exactly was hit (pid, port, display)
 	Inject time.Time `json:"inject"`
-	Heal   time.Time `json:"heal,omitempty"`
+	Heal   time.Time `json:"heal,omitzero"`
 	Err    string    `json:"err,omitempty"` // set when injecting or healing failed
 }
 
@@ -145,7 +145,7 @@ type ProcEvent struct {
 	Comm   string        `json:"comm,omitempty"`
 	Args   string        `json:"args,omitempty"`
 	State  string        `json:"state,omitempty"`
-	Born   time.Time     `json:"born,omitempty"`
+	Born   time.Time     `json:"born,omitzero"`
 	Addr   string        `json:"addr,omitempty"`
 	Port   int           `json:"port,omitempty"`
 }

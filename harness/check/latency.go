@@ -30,15 +30,7 @@ func (Latency) Name() string { return "login-latency" }
 
 // Check returns one verdict per target.
 func (c Latency) Check(r *harness.Record) []harness.Verdict {
-	if r == nil {
-		return nilRecord(c.Name())
-	}
-	cfg := c.Config.withDefaults()
-	var out []harness.Verdict
-	for _, t := range targetNames(r) {
-		out = append(out, c.check(r, t, cfg))
-	}
-	return out
+	return perTarget(r, c.Name(), c.Config, c.check)
 }
 
 // percentile is the nearest-rank q-quantile of sorted ds.

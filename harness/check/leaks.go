@@ -40,15 +40,7 @@ func (Leaks) Name() string { return "session-leaks" }
 
 // Check returns one verdict per target.
 func (c Leaks) Check(r *harness.Record) []harness.Verdict {
-	if r == nil {
-		return nilRecord(c.Name())
-	}
-	cfg := c.Config.withDefaults()
-	var out []harness.Verdict
-	for _, t := range targetNames(r) {
-		out = append(out, c.check(r, t, cfg))
-	}
-	return out
+	return perTarget(r, c.Name(), c.Config, c.check)
 }
 
 // sessionPoint is the session counts from t on.

@@ -42,15 +42,7 @@ func (Ports) Name() string { return "port-conflicts" }
 
 // Check returns one verdict per target.
 func (c Ports) Check(r *harness.Record) []harness.Verdict {
-	if r == nil {
-		return nilRecord(c.Name())
-	}
-	cfg := c.Config.withDefaults()
-	var out []harness.Verdict
-	for _, t := range targetNames(r) {
-		out = append(out, c.check(r, t, cfg))
-	}
-	return out
+	return perTarget(r, c.Name(), c.Config, c.check)
 }
 
 // xLife is one X server's life.

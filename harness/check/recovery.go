@@ -34,15 +34,7 @@ func (Recovery) Name() string { return "recovery-time" }
 
 // Check returns one verdict per target.
 func (c Recovery) Check(r *harness.Record) []harness.Verdict {
-	if r == nil {
-		return nilRecord(c.Name())
-	}
-	cfg := c.Config.withDefaults()
-	var out []harness.Verdict
-	for _, t := range targetNames(r) {
-		out = append(out, c.check(r, t, cfg))
-	}
-	return out
+	return perTarget(r, c.Name(), c.Config, c.check)
 }
 
 func (c Recovery) check(r *harness.Record, target string, cfg Config) harness.Verdict {

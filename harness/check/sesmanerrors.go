@@ -41,15 +41,7 @@ func (SesmanErrors) Name() string { return "sesman-errors" }
 
 // Check returns one verdict per target.
 func (c SesmanErrors) Check(r *harness.Record) []harness.Verdict {
-	if r == nil {
-		return nilRecord(c.Name())
-	}
-	cfg := c.Config.withDefaults()
-	var out []harness.Verdict
-	for _, t := range targetNames(r) {
-		out = append(out, c.check(r, t, cfg))
-	}
-	return out
+	return perTarget(r, c.Name(), c.Config, c.check)
 }
 
 // parseVersion reads "0.9.21.1" (a Debian suffix such as "-1" or "~bpo"

@@ -36,15 +36,7 @@ func (Stale) Name() string { return "stale-sessions" }
 
 // Check returns one verdict per target.
 func (c Stale) Check(r *harness.Record) []harness.Verdict {
-	if r == nil {
-		return nilRecord(c.Name())
-	}
-	cfg := c.Config.withDefaults()
-	var out []harness.Verdict
-	for _, t := range targetNames(r) {
-		out = append(out, c.check(r, t, cfg))
-	}
-	return out
+	return perTarget(r, c.Name(), c.Config, c.check)
 }
 
 // life is the time a process spent in one role, as the sampler saw it.

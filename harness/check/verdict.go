@@ -64,6 +64,20 @@ func targetInfo(r *harness.Record, name string) harness.TargetInfo {
 }
 
 // nilRecord is the answer of every checker to a nil Record.
+// perTarget runs check once per target of r, with cfg's defaults filled in.
+func perTarget(r *harness.Record, name string, cfg Config,
+	check func(r *harness.Record, target string, cfg Config) harness.Verdict) []harness.Verdict {
+	if r == nil {
+		return nilRecord(name)
+	}
+	cfg = cfg.withDefaults()
+	var out []harness.Verdict
+	for _, t := range targetNames(r) {
+		out = append(out, check(r, t, cfg))
+	}
+	return out
+}
+
 func nilRecord(name string) []harness.Verdict {
 	return []harness.Verdict{{Checker: name, Valid: harness.Unknown, Summary: "no record"}}
 }

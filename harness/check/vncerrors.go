@@ -40,15 +40,7 @@ func (VNCErrors) Name() string { return "vnc-errors" }
 
 // Check returns one verdict per target.
 func (c VNCErrors) Check(r *harness.Record) []harness.Verdict {
-	if r == nil {
-		return nilRecord(c.Name())
-	}
-	cfg := c.Config.withDefaults()
-	var out []harness.Verdict
-	for _, t := range targetNames(r) {
-		out = append(out, c.check(r, t, cfg))
-	}
-	return out
+	return perTarget(r, c.Name(), c.Config, c.check)
 }
 
 // vncErrorKind classifies an xrdp message; "" when it is not a VNC connect

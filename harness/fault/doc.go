@@ -7,6 +7,7 @@
 // (Unwrapper), and fail with a *CapabilityError when it is missing:
 //
 //	ResourceController  container limits; containers.Server provides it
+//	Pauser              freeze the whole container; containers.Server provides it
 //	Proxier             a Proxy in front of the RDP port; targets of Proxied(lab)
 //
 // Each fault validates its settings (Validate reports every problem at
@@ -95,6 +96,11 @@
 //	               on in sesman's main loop code; +2 fails the X server fork
 //	               ("Timed out waiting for X server"). 0.10.1's sesexec only
 //	               signals pids > 0 (source; not run).
+//
+//	pause-container
+//	               docker pause (needs Pauser); heal unpauses. 0.9.21.1: the
+//	               TCP connect completes, the X.224 request is never
+//	               answered (info/timeout); logins work after the thaw.
 //
 //	latency        delay each chunk by Delay±Jitter from when it was read
 //	bandwidth      at most Rate bytes/s per connection and direction

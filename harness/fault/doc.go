@@ -37,6 +37,11 @@
 //	               listen queue accepts, nothing answers) and complete
 //	               after the thaw.
 //
+//	end-sessions   SIGTERM the window manager of N sessions, lowest display
+//	               first (a user logging out); nothing to heal. sesman
+//	               must reap the session child and log "++ terminated
+//	               session"; combined with sigchld-loss it does not.
+//
 //	kill-xvnc      SIGKILL the Xvnc of the lowest (or a given, or every)
 //	               display; no heal. 0.9.21.1/0.9.24: the Xvnc stays a
 //	               zombie under its session's sesman child, which waits only

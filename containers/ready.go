@@ -106,10 +106,11 @@ func ProbeRDP(ctx context.Context, addr string) error {
 	return nil
 }
 
-// sesmanReady waits until something listens on sesman's TCP port inside the
-// container (read from /proc/net/tcp*, so the engine's proxy cannot fool it).
+// sesmanReady waits until something listens on each of ports inside the
+// container (read from /proc/net/tcp*, so the engine's proxy cannot fool
+// it): sesman's own port and the relay that publishes it.
 type sesmanReady struct {
-	port    int
+	ports   []int
 	timeout time.Duration
 }
 
@@ -118,21 +119,31 @@ var _ wait.Strategy = (*sesmanReady)(nil)
 func (s *sesmanReady) Timeout() *time.Duration { return &s.timeout }
 
 func (s *sesmanReady) WaitUntilReady(ctx context.Context, t wait.StrategyTarget) error {
-	want := fmt.Sprintf(":%04X ", s.port)
-	return poll(ctx, t, s.timeout, fmt.Sprintf("sesman to listen on %d", s.port), func(ctx context.Context) error {
+	return poll(ctx, t, s.timeout, fmt.Sprintf("sesman to listen on %v", s.ports), func(ctx context.Context) error {
 		out, err := readProc(ctx, t, "/proc/net/tcp", "/proc/net/tcp6")
 		if err != nil {
 			return err
 		}
-		for _, line := range strings.Split(out, "\n") {
-			f := strings.Fields(line)
-			// local_address is f[1], state f[3]; 0A is LISTEN.
-			if len(f) > 3 && strings.HasSuffix(f[1]+" ", want) && f[3] == "0A" {
-				return nil
+		for _, p := range s.ports {
+			if !listening(out, p) {
+				return fmt.Errorf("nothing listens on port %d yet", p)
 			}
 		}
-		return fmt.Errorf("nothing listens on port %d yet", s.port)
+		return nil
 	})
+}
+
+// listening finds a LISTEN socket on port in /proc/net/tcp text.
+func listening(procNetTCP string, port int) bool {
+	want := fmt.Sprintf(":%04X ", port)
+	for _, line := range strings.Split(procNetTCP, "\n") {
+		f := strings.Fields(line)
+		// local_address is f[1], state f[3]; 0A is LISTEN.
+		if len(f) > 3 && strings.HasSuffix(f[1]+" ", want) && f[3] == "0A" {
+			return true
+		}
+	}
+	return false
 }
 
 // targetRunning fails fast, with the container's output, when it exited.

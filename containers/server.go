@@ -28,6 +28,9 @@ import (
 const (
 	RDPPort    = 3389
 	SesmanPort = 3350
+	// SCPRelayPort is where the agent relays SCP to sesman (0.9.x), whose
+	// own port stays on loopback as in a default install.
+	SCPRelayPort = 3351
 )
 
 // Log files inside every xrdp container.
@@ -103,7 +106,7 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 	}
 	files := []testcontainers.ContainerFile{
 		{HostFilePath: agent, ContainerFilePath: AgentPath, FileMode: 0o755},
-		{Reader: strings.NewReader(cfg.runEnv()), ContainerFilePath: "/etc/xrdp-harness/run.env", FileMode: 0o644},
+		{Reader: strings.NewReader(cfg.runEnv(img.Version)), ContainerFilePath: "/etc/xrdp-harness/run.env", FileMode: 0o644},
 		{Reader: strings.NewReader(cfg.reconnect.env()), ContainerFilePath: "/etc/xrdp-harness/reconnect.env", FileMode: 0o644},
 		{Reader: strings.NewReader(cfg.iniTSV(img.Version)), ContainerFilePath: "/etc/xrdp-harness/ini.tsv", FileMode: 0o644},
 	}
@@ -120,7 +123,7 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 	}
 	loopback := netip.MustParseAddr("127.0.0.1")
 	rdpPort := network.MustParsePort(fmt.Sprintf("%d/tcp", RDPPort))
-	sesPort := network.MustParsePort(fmt.Sprintf("%d/tcp", SesmanPort))
+	sesPort := network.MustParsePort(fmt.Sprintf("%d/tcp", SCPRelayPort))
 	// 0.9.x sesman speaks SCP v0 on TCP, published like RDP; 0.10 sesman
 	// listens on a UNIX socket only, so there is nothing to publish.
 	scpTCP := strings.HasPrefix(img.Version, "0.9.")
@@ -130,7 +133,7 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 	if scpTCP {
 		exposed = append(exposed, sesPort.String())
 		bindings[sesPort] = []network.PortBinding{{HostIP: loopback, HostPort: "0"}}
-		sesmanWait = &sesmanReady{port: SesmanPort, timeout: cfg.startupTimeout}
+		sesmanWait = &sesmanReady{ports: []int{SesmanPort, SCPRelayPort}, timeout: cfg.startupTimeout}
 	}
 	tcOpts := []testcontainers.ContainerCustomizer{
 		testcontainers.WithExposedPorts(exposed...),
@@ -344,9 +347,13 @@ func (s *Server) Terminate(ctx context.Context) error {
 }
 
 // runEnv is read by the entrypoint.
-func (c config) runEnv() string {
-	return fmt.Sprintf("XH_USERS=%d\nXH_USER_PREFIX=%s\nXH_PASSWORD='%s'\n", c.users, c.userPrefix,
+func (c config) runEnv(version string) string {
+	env := fmt.Sprintf("XH_USERS=%d\nXH_USER_PREFIX=%s\nXH_PASSWORD='%s'\n", c.users, c.userPrefix,
 		strings.ReplaceAll(c.password, "'", `'\''`))
+	if strings.HasPrefix(version, "0.9.") {
+		env += fmt.Sprintf("XH_SCP_RELAY='0.0.0.0:%d localhost:%d'\n", SCPRelayPort, SesmanPort)
+	}
+	return env
 }
 
 // env is read by the reconnect script on each run.
@@ -371,8 +378,10 @@ func (c config) iniTSV(version string) string {
 		{"sesman.ini", "Logging", "EnableProcessId", "true"},
 	}
 	if strings.HasPrefix(version, "0.9.") {
+		// Loopback, as installed (a relay publishes it): chansrv picks its
+		// UNIX socket from this very setting, and xrdp looks for it there.
 		set = append(set,
-			IniSetting{"sesman.ini", "Globals", "ListenAddress", "0.0.0.0"},
+			IniSetting{"sesman.ini", "Globals", "ListenAddress", "127.0.0.1"},
 			IniSetting{"sesman.ini", "Globals", "ListenPort", strconv.Itoa(SesmanPort)})
 	}
 	if c.displayOffset > 0 {

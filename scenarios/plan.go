@@ -10,6 +10,7 @@ import (
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/check"
+	"github.com/xrdp-harness/xrdp-harness/harness/fault"
 	"github.com/xrdp-harness/xrdp-harness/harness/load"
 )
 
@@ -216,9 +217,14 @@ func (s Spec) Plan(version string, opts ...containers.Option) (harness.Plan, []h
 	if settle == 0 {
 		settle = 5 * time.Second
 	}
+	var lab harness.Lab = &containers.Lab{Nodes: []containers.Node{{Version: version}}, Options: append(copts, opts...)}
+	if s.needsProxy() {
+		// Network faults act on a proxy every RDP client goes through.
+		lab = fault.Proxied(lab)
+	}
 	plan := harness.Plan{
 		Name:        s.Name,
-		Lab:         &containers.Lab{Nodes: []containers.Node{{Version: version}}, Options: append(copts, opts...)},
+		Lab:         lab,
 		Load:        execs,
 		Fault:       faults,
 		Settle:      settle,

@@ -202,6 +202,11 @@ func (s Spec) Validate() []error {
 		if f.At < 0 || f.Hold < 0 {
 			add("%s: at and hold cannot be negative", p)
 		}
+		if knownFault(f.Kind) {
+			if _, err := newFault(f); err != nil {
+				add("%s: %v", p, err)
+			}
+		}
 	}
 	if r := s.Checks.MaxErrorRate; r != nil && (*r < 0 || *r > 1) {
 		add("checks.maxErrorRate %v: want a fraction 0..1", *r)
@@ -287,6 +292,10 @@ func (l LoadSpec) validate(p string, t TargetSpec) []error {
 			add(".fault.kind %q: unknown; one of %s", l.Fault.Kind, strings.Join(FaultKinds(), ", "))
 		case l.Fault.Hold < 0:
 			add(".fault.hold cannot be negative")
+		default:
+			if _, err := newFault(*l.Fault); err != nil {
+				add(".fault: %v", err)
+			}
 		}
 	case "":
 		add(".kind: missing; one of %s", strings.Join(loadKinds, ", "))

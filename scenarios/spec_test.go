@@ -49,6 +49,8 @@ func TestParseRejectsBadInput(t *testing.T) {
 			[]string{"name \"Bad Name\"", "load[0].cycles 0", "load[0].users 5: the target has only 3", "load[1].kind \"warp\"",
 				"faults[0].kind \"meteor\"", "freeze-sesman", "maxErrorRate 2", "skip[0] \"vibes\""}},
 		{"no load", "name: x\n", []string{"load: empty"}},
+		{"bad fault params", "name: x\nload:\n  - kind: burst\n    n: 1\nfaults:\n  - kind: latency\n    params: {delay: soon, color: red}\n  - kind: kill-xvnc\n    params: {display: \"-3\"}\n",
+			[]string{`unknown param "color"`, "faults[1]: fault kill-xvnc: param display=\"-3\""}},
 		{"two documents", "name: x\nload:\n  - kind: burst\n    n: 1\n---\nname: y\n", []string{"more than one YAML document"}},
 		{"sequence steps are checked", "name: x\nload:\n  - kind: sequence\n    steps:\n      - kind: burst\n",
 			[]string{"load[0].steps[0].n 0"}},

@@ -12,6 +12,8 @@
 //	    append KEY=VALUE to [SECTION] even if KEY is there (param= lists)
 //	listen ADDR
 //	    hold a TCP listener open until killed (tests: squat a port)
+//	relay LISTEN TARGET
+//	    forward TCP connections (publishes sesman's loopback-only port)
 //	sigdrop PID [-signal CHLD] [-probability 1]
 //	    ptrace PID and drop that signal until killed (faults: lost SIGCHLD)
 //
@@ -49,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"ini-set":   cmdIniSet,
 		"ini-add":   cmdIniAdd,
 		"listen":    cmdListen,
+		"relay":     cmdRelay,
 		"sigdrop":   cmdSigdrop,
 	}
 	cmd, ok := cmds[args[0]]
@@ -73,7 +76,8 @@ const usage = `usage: xrdp-harness-agent COMMAND [ARGS]
   ini-set FILE SECTION KEY VALUE
   ini-add FILE SECTION KEY VALUE
   listen ADDR
-  sigdrop PID [-signal CHLD] [-probability 1]`
+  sigdrop PID [-signal CHLD] [-probability 1]
+  relay LISTEN TARGET`
 
 type usageError string
 

@@ -48,4 +48,13 @@ chmod 666 /var/log/xrdp-harness/reconnect.log
 xrdp-sesman
 xrdp
 log "xrdp-sesman and xrdp started"
+
+# sesman keeps its loopback-only default (chansrv follows it to its UNIX
+# socket); the harness reaches SCP through a relay on the container's
+# interfaces. Started in a subshell so that tini, not this script, is its
+# parent.
+if [ -n "${XH_SCP_RELAY:-}" ]; then
+  ( /usr/local/bin/xrdp-harness-agent relay $XH_SCP_RELAY >/dev/null 2>&1 & )
+  log "SCP relay $XH_SCP_RELAY"
+fi
 exec sleep infinity

@@ -122,6 +122,8 @@ func (l LoadSpec) executor(c CheckSpec) (harness.Executor, error) {
 			cp.MaxErrorRate = *c.MaxErrorRate
 		}
 		return cp, nil
+	case "pause":
+		return &load.Pause{For: l.Duration.D()}, nil
 	case "fault":
 		f, err := newFault(*l.Fault)
 		if err != nil {

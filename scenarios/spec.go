@@ -54,7 +54,7 @@ type TargetSpec struct {
 // LoadSpec is one load executor. Kind picks the shape; the other fields
 // apply to the kinds that name them.
 type LoadSpec struct {
-	Kind string `yaml:"kind"` // reconnect-storm, constant, ramp, burst, capacity, sequence
+	Kind string `yaml:"kind"` // reconnect-storm, constant, ramp, burst, capacity, sequence, fault, pause
 	// Client is rdp (default) or scp (SCP v0 straight to sesman, 0.9.x).
 	Client  string   `yaml:"client"`
 	Timeout Duration `yaml:"timeout"` // per login (zero: 30s)
@@ -222,7 +222,7 @@ func (s Spec) Validate() []error {
 	return errs
 }
 
-var loadKinds = []string{"reconnect-storm", "constant", "ramp", "burst", "capacity", "sequence", "fault"}
+var loadKinds = []string{"reconnect-storm", "constant", "ramp", "burst", "capacity", "sequence", "fault", "pause"}
 
 func (l LoadSpec) validate(p string, t TargetSpec) []error {
 	var errs []error
@@ -283,6 +283,10 @@ func (l LoadSpec) validate(p string, t TargetSpec) []error {
 		}
 		for i, s := range l.Steps {
 			errs = append(errs, s.validate(fmt.Sprintf("%s.steps[%d]", p, i), t)...)
+		}
+	case "pause":
+		if l.Duration <= 0 {
+			add(".duration: a pause needs a duration > 0")
 		}
 	case "fault":
 		switch {

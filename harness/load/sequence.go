@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
@@ -33,5 +34,20 @@ func (s *Sequence) Run(ctx context.Context, env harness.Env) error {
 			return fmt.Errorf("step %d (%s): %w", i, e.Name(), err)
 		}
 	}
+	return nil
+}
+
+// Pause waits: a step of a Sequence that lets a scheduled fault take hold
+// or the server settle before the next step.
+type Pause struct {
+	For time.Duration
+}
+
+var _ harness.Executor = (*Pause)(nil)
+
+func (p *Pause) Name() string { return "pause(" + p.For.String() + ")" }
+
+func (p *Pause) Run(ctx context.Context, _ harness.Env) error {
+	sleepCtx(ctx, p.For)
 	return nil
 }

@@ -53,7 +53,7 @@ func TestRequestSessionGranted(t *testing.T) {
 	addr, got := fakeSesman(t, func(c net.Conn) {
 		c.Write(msg(append([]byte{0, 3, 0, 1, 0, 12}, guid...)...))
 	})
-	req := SessionRequest{Username: "u1", Password: "pass1", ClientIP: "10.0.0.1"}
+	req := SessionRequest{Username: "u1", Password: "pass1", ClientIP: "192.0.2.10"}
 	rep, err := RequestSession(ctxTimeout(t, 5*time.Second), addr, req)
 	if err != nil {
 		t.Fatalf("RequestSession: %v", err)

@@ -60,7 +60,7 @@ func TestStale(t *testing.T) {
 				b := newBuilder().version("0.9.21.1").lab(0).ticks(0, 30).end(30)
 				b.session(1, 100, 10).sesmanLog(1.5, "Session started successfully for user u1 on display 10")
 				b.exit(10, 103).unlisten(10, 5910).exit(10, 101).exit(10, 102).zombie(10.1, 100)
-				return b.sesmanLog(10.4, "++ reconnected session: username u1, display :10.0, session_pid 100, ip 172.17.0.1:51784")
+				return b.sesmanLog(10.4, "++ reconnected session: username u1, display :10.0, session_pid 100, ip 192.0.2.1:51784")
 			},
 			metrics: map[string]float64{"stale_reconnects": 1},
 			mention: "sesman handed out session pid 100, defunct since"},

@@ -364,8 +364,7 @@ func collect(t *testing.T, tox fault.Toxic, c fault.Chunk) (pieces []string, at 
 func TestLatencyToxicDelaysFromReadTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tox := &fault.Latency{Delay: 200 * time.Millisecond, Direction: fault.Upstream}
-		read := time.Now()
-		time.Sleep(50 * time.Millisecond) // the chunk waited in the queue
+		read := time.Now().Add(-50 * time.Millisecond) // the chunk waited in the queue
 		_, at := collect(t, tox, fault.Chunk{Data: []byte("x"), Read: read, Dir: fault.Upstream})
 		if at[0] != 150*time.Millisecond {
 			t.Errorf("upstream chunk passed after %v, want 150ms (200ms from its read)", at[0])

@@ -59,7 +59,9 @@ func (c *fakeClient) Login(ctx context.Context, t harness.Target, u harness.User
 	c.order = append(c.order, u.Name)
 	c.mu.Unlock()
 	op := harness.Op{Target: t.Name(), User: u.Name, Client: name, Kind: harness.OpLogin, Start: time.Now(), Display: -1}
-	time.Sleep(c.loginTime) // fake time inside synctest bubbles
+	// The fake server's work takes loginTime (fake time in synctest bubbles).
+	work := time.NewTimer(c.loginTime)
+	<-work.C
 	op.End = time.Now()
 	if c.fail != nil && c.fail(u.Name, int(n)) {
 		c.active.Add(-1)

@@ -1,7 +1,8 @@
 package fakeclient_test
 
-// Benchmarks against a live xrdp (XRDP_ADDR, users as in integration_test.go;
-// XRDP_CONTAINER to read its logs for the xfreerdp comparison):
+// Benchmarks against a live xrdp: a 0.9.21.1 container of their own, or the
+// server XRDP_ADDR names (users as in integration_test.go; XRDP_CONTAINER to
+// read its logs for the xfreerdp comparison):
 //
 //	go test ./fakeclient -run '^$' -bench Login -benchtime 20x
 //	go test ./fakeclient -run '^$' -bench IdleClients -benchtime 1x
@@ -23,25 +24,34 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/fakeclient"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
-func benchLab(b *testing.B) lab {
-	addr := os.Getenv("XRDP_ADDR")
-	if addr == "" {
-		b.Skip("XRDP_ADDR unset: benchmarks need a live xrdp")
+// benchLab is the xrdp the benchmarks run against: XRDP_ADDR when set (see
+// integration_test.go for the other variables), else a 0.9.21.1 container
+// started for the benchmark.
+func benchLab(b *testing.B) (lab, string) {
+	if addr := os.Getenv("XRDP_ADDR"); addr != "" {
+		l := lab{addr: addr}
+		up, pp := envOr("XRDP_USER_PREFIX", "u"), envOr("XRDP_PASSWORD_PREFIX", "pass")
+		n := 20
+		if s := os.Getenv("XRDP_USERS"); s != "" {
+			n, _ = strconv.Atoi(s)
+		}
+		for i := 1; i <= n; i++ {
+			l.users = append(l.users, userOf(up, pp, i))
+		}
+		return l, os.Getenv("XRDP_CONTAINER")
 	}
-	l := lab{addr: addr}
-	up, pp := envOr("XRDP_USER_PREFIX", "u"), envOr("XRDP_PASSWORD_PREFIX", "pass")
-	n := 20
-	if s := os.Getenv("XRDP_USERS"); s != "" {
-		n, _ = strconv.Atoi(s)
+	ctx := context.Background()
+	srv, err := containers.Run(ctx, "0.9.21.1", containers.WithUsers(20))
+	b.Cleanup(func() { _ = srv.Terminate(context.Background()) })
+	if err != nil {
+		b.Fatal(err)
 	}
-	for i := 1; i <= n; i++ {
-		l.users = append(l.users, userOf(up, pp, i))
-	}
-	return l
+	return lab{addr: srv.RDPAddr(), users: srv.Users(), read: srv.ReadFile}, srv.ID()
 }
 
 func cpuTime() time.Duration {
@@ -51,7 +61,7 @@ func cpuTime() time.Duration {
 }
 
 func BenchmarkLogin(b *testing.B) {
-	l := benchLab(b)
+	l, _ := benchLab(b)
 	b.ReportAllocs()
 	ctx := context.Background()
 	cpu0 := cpuTime()
@@ -98,7 +108,7 @@ func heap() int64 {
 // cycling through the users: xrdp serves several connections of one user
 // from the same session) and reports the memory each idle client holds.
 func BenchmarkIdleClients(b *testing.B) {
-	l := benchLab(b)
+	l, _ := benchLab(b)
 	n := 100
 	if s := os.Getenv("FAKECLIENT_IDLE_N"); s != "" {
 		n, _ = strconv.Atoi(s)
@@ -143,11 +153,7 @@ func dialOK(b *testing.B, ctx context.Context, l lab, i int) *fakeclient.Conn {
 // BenchmarkFreeRDPLogin measures one xfreerdp per iteration: CPU seconds of
 // the xfreerdp process and its PSS once xrdp logged "connected ok" for it.
 func BenchmarkFreeRDPLogin(b *testing.B) {
-	l := benchLab(b)
-	name := os.Getenv("XRDP_CONTAINER")
-	if name == "" {
-		b.Skip("XRDP_CONTAINER unset: the xrdp log tells when xfreerdp's session showed")
-	}
+	l, name := benchLab(b)
 	if _, err := exec.LookPath("xfreerdp"); err != nil {
 		b.Skip("xfreerdp not installed (apt-get install -y freerdp2-x11 xvfb)")
 	}

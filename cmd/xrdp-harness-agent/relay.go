@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -21,6 +22,9 @@ func cmdRelay(ctx context.Context, args []string, stdout io.Writer) error {
 		return usageError("want LISTEN and TARGET, e.g. 0.0.0.0:3351 localhost:3350")
 	}
 	listen, target := args[0], args[1]
+	// One P keeps the relay at a steady few threads: a pids limit (a fault)
+	// counts every thread of every process in the container.
+	runtime.GOMAXPROCS(1)
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", listen)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
+	"github.com/xrdp-harness/xrdp-harness/fakeclient/scp"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/fault"
 )
@@ -83,6 +84,10 @@ var _ = Describe("Resources", func() {
 
 	It("with room for three more tasks, a new session's chansrv fork fails and 0.9.21.1 sesman's kill(-1) ends the container", Label("docker"), func(ctx SpecContext) {
 		srv := run(ctx)
+		// Warm the SCP relay first: its threads count as tasks too, and must
+		// exist before the headroom is measured.
+		u := srv.Users()[1]
+		Expect(scp.Authenticate(ctx, srv.SesmanAddr(), u.Name, u.Password)).To(Succeed())
 		_, out, err := srv.Exec(ctx, "cat", "/sys/fs/cgroup/pids/pids.current")
 		Expect(err).NotTo(HaveOccurred())
 		current, err := strconv.Atoi(strings.TrimSpace(out))

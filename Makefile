@@ -19,7 +19,7 @@ run: deps build
 	./$(BIN)/xrdp-harness run $(RUN_FLAGS)
 
 test: deps build vet
-	$(GINKGO) -r --timeout=85m --poll-progress-after=5m --poll-progress-interval=5m \
+	$(GINKGO) -r --keep-going --timeout=85m --poll-progress-after=5m --poll-progress-interval=5m \
 		--output-interceptor-mode=none $(GINKGO_FLAGS) ./...
 
 # Tests that need no Docker (parsers, checkers, encoders).

@@ -410,6 +410,21 @@ type Change struct {
 	Known bool
 }
 
+// mutate changes a known process in place, keeping the indexes right, and
+// records the before and after in ch; an unknown pid leaves ch.Known false.
+func (t *Table) mutate(ch *Change, pid int, f func(p *Proc)) {
+	p, ok := t.procs[pid]
+	if !ok {
+		ch.Known = false
+		return
+	}
+	ch.Prev = *p
+	t.unindex(p)
+	f(p)
+	t.index(p)
+	ch.Proc = *p
+}
+
 func (t *Table) apply(ev harness.ProcEvent) Change {
 	t.At = ev.Time
 	ch := Change{Event: ev, Known: true}
@@ -436,50 +451,27 @@ func (t *Table) apply(ev harness.ProcEvent) Change {
 		ch.Proc = *p
 		t.remove(ev.PID)
 	case harness.ProcState:
-		p, ok := t.procs[ev.PID]
-		if !ok {
-			ch.Known = false
-			break
-		}
-		ch.Prev = *p
-		t.unindex(p)
-		p.State = ev.State
-		switch {
-		case p.Zombie() && p.ZombieSince.IsZero():
-			p.ZombieSince = ev.Time
-		case !p.Zombie():
-			p.ZombieSince = time.Time{}
-		}
-		t.index(p)
-		ch.Proc = *p
+		t.mutate(&ch, ev.PID, func(p *Proc) {
+			p.State = ev.State
+			switch {
+			case p.Zombie() && p.ZombieSince.IsZero():
+				p.ZombieSince = ev.Time
+			case !p.Zombie():
+				p.ZombieSince = time.Time{}
+			}
+		})
 	case harness.ProcExec:
 		// Same pid, new program: sesman's forked children become Xvnc,
 		// chansrv and the window manager this way.
-		p, ok := t.procs[ev.PID]
-		if !ok {
-			ch.Known = false
-			break
-		}
-		ch.Prev = *p
-		t.unindex(p)
-		p.Comm, p.Args = ev.Comm, ev.Args
-		if ev.PPID != 0 {
-			p.PPID = ev.PPID
-		}
-		t.classify(p, ev.Time)
-		t.index(p)
-		ch.Proc = *p
+		t.mutate(&ch, ev.PID, func(p *Proc) {
+			p.Comm, p.Args = ev.Comm, ev.Args
+			if ev.PPID != 0 {
+				p.PPID = ev.PPID
+			}
+			t.classify(p, ev.Time)
+		})
 	case harness.ProcReparent:
-		p, ok := t.procs[ev.PID]
-		if !ok {
-			ch.Known = false
-			break
-		}
-		ch.Prev = *p
-		t.unindex(p)
-		p.PPID = ev.PPID
-		t.index(p)
-		ch.Proc = *p
+		t.mutate(&ch, ev.PID, func(p *Proc) { p.PPID = ev.PPID })
 	case harness.Listen:
 		addrs := t.socks[ev.Port]
 		if addrs == nil {

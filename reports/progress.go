@@ -326,7 +326,10 @@ func (t *Tracker) apply(e harness.Progress) {
 		}
 	case harness.KindPhase:
 		t.st.phase = e.Phase
-		line = fmt.Sprintf("%s (%s)", e.Phase, t.status())
+		// "done" is said once, by the run's last line (Finish).
+		if e.Phase != "done" {
+			line = fmt.Sprintf("%s (%s)", e.Phase, t.status())
+		}
 	case harness.KindFault:
 		if e.Fault != nil {
 			line = t.fault(*e.Fault)

@@ -64,9 +64,15 @@ func (f *EndSessions) Inject(ctx context.Context, t harness.Target) (string, err
 			continue
 		}
 		if err := signal(ctx, t, "TERM", pid); err != nil {
+			if strings.Contains(err.Error(), "No such process") {
+				continue // it ended between the listing and the kill
+			}
 			return strings.Join(ended, ", "), fmt.Errorf("end sessions: %w", err)
 		}
 		ended = append(ended, ":"+fields[0]+" (wm pid "+fields[1]+")")
+	}
+	if len(ended) == 0 {
+		return "", errors.New("end sessions: every listed window manager was gone before it could be ended")
 	}
 	return "ended " + strings.Join(ended, ", "), nil
 }

@@ -27,15 +27,18 @@ func (*EndSessions) Name() string { return "end-sessions" }
 
 // windowManagers lists "display pid" of each session's window manager.
 // Sessions are the children of the main sesman (0.9.x: forked xrdp-sesman;
-// 0.10: xrdp-sesexec); a session's window manager is its child that is
-// neither the X server nor chansrv.
+// 0.10: xrdp-sesexec); a session's window manager is its oldest child that
+// is neither the X server nor chansrv (0.10 also runs the reconnect script
+// there, which is younger).
 const windowManagers = `ps -eo pid=,ppid=,comm=,args= | awk '
   { pid[NR]=$1; ppid[NR]=$2; comm[NR]=$3; line[NR]=$0; byPid[$1]=NR }
   END {
     for (i=1;i<=NR;i++) if (comm[i]=="xrdp-sesman") { j=byPid[ppid[i]]; if (!j || comm[j]!="xrdp-sesman") main[pid[i]]=1 }
     for (i=1;i<=NR;i++) if (main[ppid[i]]) sess[pid[i]]=1
     for (i=1;i<=NR;i++) if (sess[ppid[i]] && comm[i]=="Xvnc") { split(line[i], a, ":"); split(a[2], d, " "); disp[ppid[i]]=d[1] }
-    for (i=1;i<=NR;i++) if (sess[ppid[i]] && comm[i]!="Xvnc" && comm[i]!="xrdp-chansrv" && comm[i]!="xrdp-sesman" && (ppid[i] in disp)) print disp[ppid[i]], pid[i]
+    for (i=1;i<=NR;i++) if (sess[ppid[i]] && comm[i]!="Xvnc" && comm[i]!="xrdp-chansrv" && comm[i]!="xrdp-sesman" && comm[i]!="xrdp-sesexec" && (ppid[i] in disp)) {
+      s=ppid[i]; if (!(s in wm) || pid[i]+0 < wm[s]+0) wm[s]=pid[i] }
+    for (s in wm) print disp[s], wm[s]
   }' | sort -n`
 
 func (f *EndSessions) Inject(ctx context.Context, t harness.Target) (string, error) {

@@ -187,3 +187,37 @@ func expect(t *testing.T, v harness.Verdict, want harness.Validity) {
 		}
 	}
 }
+
+// checkCase is one row of a detector's table test.
+type checkCase struct {
+	name    string
+	build   func() *builder
+	opts    []Option
+	want    harness.Validity
+	metrics map[string]float64
+	mention string
+}
+
+// runCases runs a detector over each case's record and checks the verdict,
+// the named metrics and, when given, a phrase of the summary or evidence.
+func runCases(t *testing.T, mk func(Config) harness.Checker, cases []checkCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := NewConfig(tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := one(t, mk(cfg), tc.build().record())
+			expect(t, v, tc.want)
+			for k, want := range tc.metrics {
+				if got := v.Metrics[k]; got != want {
+					t.Errorf("metric %s = %v, want %v (%v)", k, got, want, v.Metrics)
+				}
+			}
+			if tc.mention != "" && !mentions(v, tc.mention) {
+				t.Errorf("verdict does not mention %q: %s %+v", tc.mention, v.Summary, v.Evidence)
+			}
+		})
+	}
+}

@@ -18,14 +18,7 @@ func TestLeaks(t *testing.T) {
 		}
 		return b
 	}
-	for _, tc := range []struct {
-		name    string
-		build   func() *builder
-		opts    []Option
-		want    harness.Validity
-		metrics map[string]float64
-		mention string
-	}{
+	runCases(t, func(c Config) harness.Checker { return Leaks{Config: c} }, []checkCase{
 		{name: "one session per user", want: harness.Valid, build: threeUsers,
 			metrics: map[string]float64{"sessions_max": 3, "xvnc_max": 3, "sessions_allowed": 3, "sessions_final": 3}},
 		{name: "restarted sesman orphans sessions, users get new ones", want: harness.Invalid,
@@ -107,22 +100,5 @@ func TestLeaks(t *testing.T) {
 			build: func() *builder {
 				return newBuilder().lab(0).end(60).op(harness.OpLogin, "u1", 0, 1, harness.OK).session(1, 100, 10)
 			}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := NewConfig(tc.opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v := one(t, Leaks{Config: cfg}, tc.build().record())
-			expect(t, v, tc.want)
-			for k, want := range tc.metrics {
-				if got := v.Metrics[k]; got != want {
-					t.Errorf("metric %s = %v, want %v (%v)", k, got, want, v.Metrics)
-				}
-			}
-			if tc.mention != "" && !mentions(v, tc.mention) {
-				t.Errorf("verdict does not mention %q: %s %+v", tc.mention, v.Summary, v.Evidence)
-			}
-		})
-	}
+	})
 }

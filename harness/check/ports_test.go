@@ -13,14 +13,7 @@ func TestPorts(t *testing.T) {
 	squat := func(b *builder, s float64, pid, port int) *builder {
 		return b.proc(s, pid, 1, "python3", fmt.Sprintf("python3 -m http.server %d", port)).listen(s, port, pid)
 	}
-	for _, tc := range []struct {
-		name    string
-		build   func() *builder
-		opts    []Option
-		want    harness.Validity
-		metrics map[string]float64
-		mention string
-	}{
+	runCases(t, func(c Config) harness.Checker { return Ports{Config: c} }, []checkCase{
 		{name: "near miss: each display on its own port", want: harness.Valid,
 			build:   func() *builder { return healthy().session(1, 100, 10).session(2, 200, 11) },
 			metrics: map[string]float64{"xvnc_seen": 2, "port_conflicts": 0}},
@@ -92,22 +85,5 @@ func TestPorts(t *testing.T) {
 				return b.proc(0, 10, 1, "xrdp-sesman", "xrdp-sesman").proc(1, 100, 10, "xrdp-sesman", "xrdp-sesman").
 					proc(1, 101, 100, "Xvnc", "Xvnc :10")
 			}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := NewConfig(tc.opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v := one(t, Ports{Config: cfg}, tc.build().record())
-			expect(t, v, tc.want)
-			for k, want := range tc.metrics {
-				if got := v.Metrics[k]; got != want {
-					t.Errorf("metric %s = %v, want %v (%v)", k, got, want, v.Metrics)
-				}
-			}
-			if tc.mention != "" && !mentions(v, tc.mention) {
-				t.Errorf("verdict does not mention %q: %s %+v", tc.mention, v.Summary, v.Evidence)
-			}
-		})
-	}
+	})
 }

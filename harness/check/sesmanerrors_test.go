@@ -23,14 +23,7 @@ func itoa(n int) string {
 }
 
 func TestSesmanErrors(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		build   func() *builder
-		opts    []Option
-		want    harness.Validity
-		metrics map[string]float64
-		mention string
-	}{
+	runCases(t, func(c Config) harness.Checker { return SesmanErrors{Config: c} }, []checkCase{
 		{name: "near miss: 0.9.21 per-request lines are benign", want: harness.Valid,
 			build: func() *builder {
 				b := newBuilder()
@@ -97,24 +90,7 @@ func TestSesmanErrors(t *testing.T) {
 			}},
 		{name: "session ops but no sesman log", want: harness.Unknown,
 			build: func() *builder { return newBuilder().op(harness.OpSCP, "u1", 0, 1, harness.OK) }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := NewConfig(tc.opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v := one(t, SesmanErrors{Config: cfg}, tc.build().record())
-			expect(t, v, tc.want)
-			for k, want := range tc.metrics {
-				if got := v.Metrics[k]; got != want {
-					t.Errorf("metric %s = %v, want %v (%v)", k, got, want, v.Metrics)
-				}
-			}
-			if tc.mention != "" && !mentions(v, tc.mention) {
-				t.Errorf("verdict does not mention %q: %s %+v", tc.mention, v.Summary, v.Evidence)
-			}
-		})
-	}
+	})
 }
 
 func TestParseVersion(t *testing.T) {

@@ -21,14 +21,7 @@ func (b *builder) unnoticedEnd(s float64, sess, d int) *builder {
 }
 
 func TestStale(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		build   func() *builder
-		opts    []Option
-		want    harness.Validity
-		metrics map[string]float64
-		mention string
-	}{
+	runCases(t, func(c Config) harness.Checker { return Stale{Config: c} }, []checkCase{
 		{name: "healthy sessions and reconnects", want: harness.Valid,
 			build: func() *builder {
 				b := newBuilder().lab(0).ticks(0, 60).end(60)
@@ -134,22 +127,5 @@ func TestStale(t *testing.T) {
 			}},
 		{name: "no ticks", want: harness.Unknown,
 			build: func() *builder { return newBuilder().lab(0).session(1, 100, 12).end(60) }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := NewConfig(tc.opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v := one(t, Stale{Config: cfg}, tc.build().record())
-			expect(t, v, tc.want)
-			for k, want := range tc.metrics {
-				if got := v.Metrics[k]; got != want {
-					t.Errorf("metric %s = %v, want %v (%v)", k, got, want, v.Metrics)
-				}
-			}
-			if tc.mention != "" && !mentions(v, tc.mention) {
-				t.Errorf("verdict does not mention %q: %s %+v", tc.mention, v.Summary, v.Evidence)
-			}
-		})
-	}
+	})
 }

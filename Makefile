@@ -31,7 +31,7 @@ deps:
 
 build:
 	$(GO) build -trimpath -o $(BIN)/xrdp-harness-agent ./cmd/xrdp-harness-agent
-	$(GO) build -o $(BIN)/xrdp-harness ./cmd/xrdp-harness
+	$(GO) build -buildvcs=true -o $(BIN)/xrdp-harness ./cmd/xrdp-harness
 
 images: deps build
 	./$(BIN)/xrdp-harness images

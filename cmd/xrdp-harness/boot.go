@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/fakeclient/scp"
@@ -25,7 +27,7 @@ type imageFlags struct {
 	quiet      bool
 }
 
-func (f *imageFlags) register(fs *flag.FlagSet) {
+func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.Var(&f.versions, "version", "xrdp version to use, repeatable or comma-separated: 0.9.21.1 (Debian package), "+
 		"0.9.22.1@/path/xrdp-0.9.22.1.tar.gz or 0.9.22.1@https://host/x.tar.gz#sha256=HEX (source build); default: the catalog's defaults")
 	fs.Var(&f.patches, "patch", "patch file applied to source builds (repeatable)")
@@ -62,7 +64,7 @@ func (f *imageFlags) specs(cat containers.Catalog) ([]containers.ImageSpec, erro
 		specs = append(specs, spec)
 	}
 	if len(specs) > 0 && (len(f.patches) > 0 || len(f.configure) > 0 || f.cflags != "") && !anySource(specs) {
-		errs = append(errs, errors.New("-patch, -configure-flag and -cflags apply to source builds only; give a version as VERSION@TARBALL"))
+		errs = append(errs, errors.New("--patch, --configure-flag and --cflags apply to source builds only; give a version as VERSION@TARBALL"))
 	}
 	return specs, errors.Join(errs...)
 }
@@ -84,13 +86,29 @@ func (f *imageFlags) builder(stderr io.Writer) (*containers.Builder, error) {
 	return containers.NewBuilder(containers.WithBuildLog(logw), containers.WithBaseSource(containers.BaseSource(f.base)))
 }
 
-func cmdImages(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("images", stderr)
+func newImagesCmd() *cobra.Command {
 	var f imageFlags
-	f.register(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
+	cmd := &cobra.Command{
+		Use:   "images [flags]",
+		Short: "build (or find cached) xrdp images and print their sizes",
+		Long: `Builds the image of each version, or finds it in the local engine by its
+content hash, and prints its tag, size and build time.
+
+Exit status: 0 when every image is there, 1 when a build failed, 2 for bad
+input, 130 when interrupted.`,
+		Example: `  xrdp-harness images
+  xrdp-harness images --version 0.9.24 --version 0.10.1
+  xrdp-harness images --version 0.9.22.1@/srv/xrdp-0.9.22.1.tar.gz --patch fix.patch`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return ensureImages(cmd.Context(), &f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
 	}
+	f.register(cmd.Flags())
+	return cmd
+}
+
+func ensureImages(ctx context.Context, f *imageFlags, stdout, stderr io.Writer) error {
 	b, err := f.builder(stderr)
 	if err != nil {
 		return err
@@ -115,26 +133,52 @@ func cmdImages(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return errors.Join(errs...)
 }
 
-func cmdClean(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("clean", stderr)
-	all := fs.Bool("all", false, "remove every labelled container and network, even those of live runs")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+func newCleanCmd() *cobra.Command {
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "clean [--all]",
+		Short: "remove containers and networks left behind by dead runs",
+		Long: `Removes the containers and networks labelled by runs whose owner process is
+gone. --all removes every labelled one, even those of live runs (other users'
+runs on a shared engine included).
+
+Exit status: 0 when everything found was removed, 1 when a removal failed,
+2 for bad input.`,
+		Example: `  xrdp-harness clean
+  xrdp-harness clean --all`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			swept, err := containers.Sweep(cmd.Context(), all)
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %d containers, %d networks\n", len(swept.Containers), len(swept.Networks))
+			return err
+		},
 	}
-	swept, err := containers.Sweep(ctx, *all)
-	fmt.Fprintf(stdout, "removed %d containers, %d networks\n", len(swept.Containers), len(swept.Networks))
-	return err
+	cmd.Flags().BoolVar(&all, "all", false, "remove every labelled container and network, even those of live runs")
+	return cmd
 }
 
-func cmdBoot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("boot", stderr)
+func newBootCmd() *cobra.Command {
 	var f imageFlags
-	f.register(fs)
-	users := fs.Int("users", 2, "test users per container")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+	var users int
+	cmd := &cobra.Command{
+		Use:   "boot [flags]",
+		Short: "boot xrdp versions and print their health",
+		Long: `Boots each version in a container (building its image when missing), checks
+that RDP answers X.224 and TLS, that sesman authenticates over SCP (0.9.x) and
+which xrdp processes run, prints a table and removes the containers.
+
+Exit status: 0 when every version is healthy, 1 when one is not or its image
+did not build, 2 for bad input, 130 when interrupted.`,
+		Example: `  xrdp-harness boot
+  xrdp-harness boot --version 0.9.21.1 --version 0.10.1 --users 4`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return bootAndReport(cmd.Context(), &f, users, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
 	}
-	return bootAndReport(ctx, &f, *users, stdout, stderr)
+	f.register(cmd.Flags())
+	cmd.Flags().IntVar(&users, "users", 2, "test users per container")
+	return cmd
 }
 
 // health is what boot found about one version.
@@ -232,18 +276,4 @@ func checkHealth(ctx context.Context, b *containers.Builder, spec containers.Ima
 		h.processes = strings.Join(names, ",")
 	}
 	return h
-}
-
-// listFlag is a repeatable, comma-separable string flag.
-type listFlag []string
-
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-
-func (l *listFlag) Set(v string) error {
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			*l = append(*l, s)
-		}
-	}
-	return nil
 }

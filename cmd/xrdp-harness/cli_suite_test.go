@@ -23,7 +23,8 @@ var _ = BeforeSuite(func() {
 	dir := GinkgoT().TempDir()
 	bin = filepath.Join(dir, "xrdp-harness")
 	for pkg, out := range map[string]string{".": bin, "../xrdp-harness-agent": filepath.Join(dir, "xrdp-harness-agent")} {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
+		// -buildvcs=true: stamp the revision `version` prints, as `make build` does.
+		cmd := exec.Command("go", "build", "-buildvcs=true", "-o", out, pkg)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		b, err := cmd.CombinedOutput()
 		Expect(err).NotTo(HaveOccurred(), string(b))

@@ -37,7 +37,10 @@ var _ = Describe("bad input", func() {
 			}
 		},
 		Entry("unknown command", []string{"launch"}, `unknown command "launch"`),
-		Entry("unknown flag", []string{"run", "--versoin", "0.9.21.1"}, "flag provided but not defined: -versoin"),
+		Entry("no command", []string{}, "Exit status:", "Usage:"),
+		Entry("unknown command with a suggestion", []string{"rnu"}, `unknown command "rnu"`, "did you mean run?"),
+		Entry("unknown flag", []string{"run", "--versoin", "0.9.21.1"}, "unknown flag: --versoin", "xrdp-harness run --help"),
+		Entry("a long flag with one dash", []string{"run", "-out", "x"}, "long flags take two dashes, --out"),
 		Entry("unknown scenario", []string{"run", "--scenario", "nope"}, `no built-in scenario "nope"`, "reconnect-storm"),
 		Entry("unknown version", []string{"run", "--scenario", "baseline", "--version", "0.9.99"}, `"0.9.99"`, "build from source"),
 		Entry("bad comparison", []string{"run", "--scenario", "baseline", "--version", "0.9.21.1", "--version", "0.9.24", "--compare", "0.9.17:0.9.24"},
@@ -52,6 +55,46 @@ var _ = Describe("bad input", func() {
 		s := start("run", "--scenario", f)
 		Eventually(s).WithTimeout(time.Minute).Should(gexec.Exit(2))
 		Expect(s.Err).To(gbytes.Say(`line 5: field hodl not found`))
+	})
+})
+
+var _ = Describe("help", func() {
+	DescribeTable("every command has its help, examples and exit status",
+		func(args ...string) {
+			s := start(args...)
+			Eventually(s).WithTimeout(time.Minute).Should(gexec.Exit(0))
+			Expect(s.Out).To(gbytes.Say("Exit status"))
+			Expect(s.Out).To(gbytes.Say("Usage:"))
+			Expect(s.Out).To(gbytes.Say("Examples:"))
+		},
+		Entry("root", "--help"),
+		Entry("help run", "help", "run"),
+		Entry("run --help", "run", "--help"),
+		Entry("help boot", "help", "boot"),
+		Entry("help images", "help", "images"),
+		Entry("help clean", "help", "clean"),
+		Entry("help version", "help", "version"),
+	)
+
+	It("prints a completion script", func() {
+		s := start("completion", "bash")
+		Eventually(s).WithTimeout(time.Minute).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say("bash completion V2 for xrdp-harness"))
+	})
+
+	It("completes command names", func() {
+		s := start("__complete", "im")
+		Eventually(s).WithTimeout(time.Minute).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say("images"))
+	})
+})
+
+var _ = Describe("version", func() {
+	It("prints the module and its VCS revision", func() {
+		s := start("version")
+		Eventually(s).WithTimeout(time.Minute).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say(`module:   github.com/xrdp-harness/xrdp-harness`))
+		Expect(s.Out).To(gbytes.Say(`revision: [0-9a-f]{40}`))
 	})
 })
 

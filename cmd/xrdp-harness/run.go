@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/reports"
@@ -34,11 +36,29 @@ type runFlags struct {
 	tty       string
 }
 
-// cmdRun is the main job: every scenario on every version, reports written
-// as each run finishes (an interrupted run keeps what it has).
-func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", stderr)
+func newRunCmd() *cobra.Command {
 	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run [flags]",
+		Short: "run the scenarios against the xrdp versions and write reports",
+		Long: `Runs every scenario on every xrdp version it applies to, one run at a time,
+judges each run and writes the reports after every run (an interrupted run
+keeps its partial report). With several versions, the first is compared with
+each other one: the FROM side of a comparison is expected to show the defect.
+
+Exit status: 0 when every run on a version that is not the FROM side of a
+comparison is valid, 1 when one is invalid or unknown, 2 for bad input, 130
+when interrupted.`,
+		Example: `  xrdp-harness run
+  xrdp-harness run --scenario reconnect-storm --version 0.9.21.1 --version 0.9.24
+  xrdp-harness run --scenario ./my-storm.yaml --version 0.9.22.1@/srv/xrdp-0.9.22.1.tar.gz --out out/
+  xrdp-harness run --version 0.9.21.1,0.10.1 --compare 0.9.21.1:0.10.1 --format junit,html`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runSuite(cmd.Context(), &f, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	fs := cmd.Flags()
 	f.register(fs)
 	fs.Var(&f.scenarios, "scenario", "scenario to run: a built-in name ("+strings.Join(scenarios.BuiltinNames(), ", ")+
 		") or a .yaml file; repeatable; default: "+strings.Join(scenarios.DefaultOrder, ", "))
@@ -47,14 +67,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&f.out, "out", "out", "directory for the reports (report.json, report.xml, report.md, report.html)")
 	fs.Var(&f.formats, "format", "report formats, comma-separated: "+strings.Join(reports.Formats(), ", ")+" (default: all)")
 	fs.StringVar(&f.tty, "progress", "auto", "progress display: auto, bars or lines")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: xrdp-harness run [flags]\n\nRuns the scenarios on the xrdp versions and writes reports. Exit status: 0 when every run "+
-			"on a version that is not the FROM side of a comparison is valid, 1 when one is invalid or unknown, 2 for bad input, 130 when interrupted.\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
+	return cmd
+}
+
+// runSuite is the main job: every scenario on every version, reports
+// written as each run finishes (an interrupted run keeps what it has).
+func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error {
 	cfg, err := f.resolve()
 	if err != nil {
 		return badInput(err)
@@ -67,9 +85,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(cfg.versionArgs) == 0 {
 		cfg.versionArgs = defaultRunVersions(b.Catalog())
 	}
-	versions, compare, err := cfg.versions(&f, b.Catalog())
+	versions, compare, err := cfg.versions(f, b.Catalog())
 	if err != nil {
-		return badInput(fmt.Errorf("%w\n(run `xrdp-harness run -h` for the version syntax)", err))
+		return badInput(fmt.Errorf("%w\n(run `xrdp-harness run --help` for the version syntax)", err))
 	}
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return fmt.Errorf("create report dir: %w", err)
@@ -143,10 +161,10 @@ func (f *runFlags) resolve() (runConfig, error) {
 	switch f.tty {
 	case "auto", "bars", "lines":
 	default:
-		errs = append(errs, fmt.Errorf("-progress %q: want auto, bars or lines", f.tty))
+		errs = append(errs, fmt.Errorf("--progress %q: want auto, bars or lines", f.tty))
 	}
 	if f.out == "" {
-		errs = append(errs, errors.New("-out is empty: name a directory for the reports"))
+		errs = append(errs, errors.New("--out is empty: name a directory for the reports"))
 	}
 	return cfg, errors.Join(errs...)
 }
@@ -186,7 +204,7 @@ func (c runConfig) versions(f *runFlags, cat containers.Catalog) ([]scenarios.Ve
 		for _, p := range c.compareArgs {
 			from, to, ok := strings.Cut(p, ":")
 			if !ok || !labels[from] || !labels[to] || from == to {
-				errs = append(errs, fmt.Errorf("-compare %q: want FROM:TO, two different version labels of this run (%s)", p, strings.Join(keys(labels, out), ", ")))
+				errs = append(errs, fmt.Errorf("--compare %q: want FROM:TO, two different version labels of this run (%s)", p, strings.Join(keys(labels, out), ", ")))
 				continue
 			}
 			pairs = append(pairs, [2]string{from, to})
@@ -301,15 +319,6 @@ func firstLine(s string) string {
 	return line
 }
 
-// exitCode carries a verdict-based exit status.
-type exitCode struct {
-	code int
-	msg  string
-}
-
-func (e exitCode) Error() string { return e.msg }
-func (e exitCode) ExitCode() int { return e.code }
-
 // verdictExit fails when a run on a version that is not the FROM side of a
 // comparison is not valid: the versions being upgraded from are expected to
 // show the defect; the targets must not.
@@ -325,15 +334,7 @@ func verdictExit(s reports.Suite, compare [][2]string) error {
 		}
 	}
 	if len(bad) > 0 {
-		return exitCode{1, "not valid: " + strings.Join(bad, "; ")}
+		return exitCode{1, errors.New("not valid: " + strings.Join(bad, "; "))}
 	}
 	return nil
-}
-
-// badInput marks errors in flags or files: exit status 2.
-func badInput(err error) error {
-	if err == nil {
-		return nil
-	}
-	return exitCode{2, err.Error()}
 }

@@ -61,3 +61,10 @@ func findAgent(ctx context.Context, cacheDir string) (string, error) {
 	}
 	return out, nil
 }
+
+// FindAgent returns the path of the static agent binary for linux/amd64
+// targets, found or built the way Run finds it (see agentBinary); targets
+// that are not containers (an SSH host) copy this file.
+func FindAgent(ctx context.Context, cacheDir string) (string, error) {
+	return findAgent(ctx, cacheDir)
+}

@@ -1,7 +1,6 @@
 package containers
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -94,28 +93,10 @@ func (s *Server) Watch(ctx context.Context, sink harness.Sink) error {
 			_, _, _ = s.Exec(kctx, "kill", strconv.Itoa(agentPID))
 		}
 	}()
-	sc := bufio.NewScanner(pr)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		ev, err := agent.Decode(sc.Bytes())
-		if err != nil {
-			continue // a line we cannot read is not worth stopping the run
-		}
-		switch {
-		case ev.Proc != nil:
-			sink.Proc(*ev.Proc)
-		case ev.Tick != nil:
-			sink.Tick(*ev.Tick)
-		case ev.Log != nil:
-			sink.Log(*ev.Log)
-		case ev.Hello != nil:
-			agentPID = ev.Hello.PID
-		}
-	}
+	err = agent.Feed(pr, sink, func(h agent.Hello) { agentPID = h.PID })
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	err = sc.Err()
 	if err == nil {
 		err = io.ErrUnexpectedEOF
 	}

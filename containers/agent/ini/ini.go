@@ -207,3 +207,23 @@ func editFile(path, section, key, value string, add bool) error {
 	}
 	return nil
 }
+
+// Get returns the value of key in [section] (both matched without regard
+// to case, as xrdp's file_read_section does) and whether it is set; for a
+// key given more than once it returns the first.
+func Get(src []byte, sect, key string) (string, bool) {
+	lines := split(src)
+	start, end := section(lines, sect)
+	if start < 0 {
+		return "", false
+	}
+	for _, l := range lines[start+1 : end] {
+		k, ok := keyOf(l.text)
+		if !ok || !strings.EqualFold(k, key) {
+			continue
+		}
+		_, v, _ := strings.Cut(l.text, "=")
+		return strings.TrimSpace(v), true
+	}
+	return "", false
+}

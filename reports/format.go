@@ -13,16 +13,18 @@ import (
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // symbol is the mark every report uses for a validity.
+// Marks are plain text symbols (U+2713, U+2717, ASCII "?"), which every
+// common text font has: emoji show as empty boxes where no emoji font is.
 func symbol(v harness.Validity) string {
 	switch v {
 	case harness.Valid:
-		return "✅"
+		return "✓"
 	case harness.Invalid:
-		return "❌"
+		return "✗"
 	case "":
 		return "—"
 	default:
-		return "❔"
+		return "?"
 	}
 }
 

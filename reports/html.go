@@ -225,7 +225,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 3
 <h1>{{sym .Outcome}} xrdp-harness: {{or .Suite.Name "run"}}</h1>
 <p class="meta">{{if not .Suite.Started.IsZero}}{{time .Suite.Started}} · {{end}}{{if and (not .Suite.Started.IsZero) (not .Suite.Ended.IsZero)}}took {{dur (.Suite.Ended.Sub .Suite.Started)}} · {{end}}{{.Counts.Total}} runs:
 <span class="pill invalid">{{.Counts.Invalid}} invalid</span> <span class="pill unknown">{{.Counts.Unknown}} unknown</span> <span class="pill valid">{{.Counts.Valid}} valid</span></p>
-{{if .Suite.Interrupted}}<p class="banner warn">⚠️ <b>Interrupted</b>: the suite was stopped before it ended; this report holds the runs that finished and the one that was cut short.</p>{{end}}
+{{if .Suite.Interrupted}}<p class="banner warn"><b>Interrupted</b>: the suite was stopped before it ended; this report holds the runs that finished and the one that was cut short.</p>{{end}}
 {{range .Suite.Notes}}<p class="note">{{.}}</p>{{end}}
 <nav class="toc"><a href="#verdicts">Verdicts</a>{{range $i, $c := .Comparisons}}<a href="#upgrade-{{add $i 1}}">Upgrade {{$c.From}} → {{$c.To}}</a>{{end}}{{if .CapCharts}}<a href="#capacity">Capacity</a>{{end}}<a href="#runs">Runs</a></nav>
 </header>
@@ -239,7 +239,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 3
 {{range .Matrix.Rows}}<tr><th>{{.Scenario}}</th>{{range .Cells}}<td class="cell {{cls .Validity}}">{{if .RunIDs}}<a href="#{{index .RunIDs 0}}">{{sym .Validity}}</a>{{else}}—{{end}}{{with .Text}}<small>{{.}}</small>{{end}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table>
-<p class="note">✅ valid · ❌ invalid (the checkers named) · ❔ unknown (could not tell: error, partial run, missing data) · — not run. Click a mark to open the run.</p>
+<p class="note">✓ valid · ✗ invalid (the checkers named) · ? unknown (could not tell: error, partial run, missing data) · — not run. Click a mark to open the run.</p>
 </section>
 {{end}}
 

@@ -58,15 +58,40 @@ func writeMarkdown(w *bufio.Writer, v view) {
 	if !v.Suite.Started.IsZero() && !v.Suite.Ended.IsZero() {
 		head = append(head, "took "+fmtDur(v.Suite.Ended.Sub(v.Suite.Started)))
 	}
-	head = append(head, fmt.Sprintf("%d runs: %d ❌ invalid, %d ❔ unknown, %d ✅ valid",
+	head = append(head, fmt.Sprintf("%d runs: %d ✗ invalid, %d ? unknown, %d ✓ valid",
 		v.Counts.Total, v.Counts.Invalid, v.Counts.Unknown, v.Counts.Valid))
 	p("%s\n\n", strings.Join(head, " · "))
+	judged := Judge(v.Suite)
+	p("**%s**\n\n", md(judged.Headline))
 	if v.Suite.Interrupted {
-		p("> ⚠️ **Interrupted**: the suite was stopped before it ended; this report holds the runs that " +
+		p("> **Interrupted**: the suite was stopped before it ended; this report holds the runs that " +
 			"finished and the one that was cut short.\n\n")
 	}
 	for _, n := range v.Suite.Notes {
 		p("> %s\n\n", md(n))
+	}
+
+	if len(v.Suite.Runs) > 0 {
+		p("## Summary\n\n|")
+		for _, h := range SummaryHeader() {
+			p(" %s |", md(h))
+		}
+		p("\n|%s\n", strings.Repeat("---|", len(SummaryHeader())))
+		sums := Summarize(v.Suite, judged)
+		for _, rs := range sums {
+			p("|")
+			for _, c := range rs.Cells() {
+				p(" %s |", md(c))
+			}
+			p("\n")
+		}
+		p("\n")
+		for _, rs := range sums {
+			if rs.Judged.Status != Pass || rs.Judged.Expect == ExpectDefect {
+				p("- %s **%s**: %s\n", md(string(rs.Judged.Status)), md(rs.Label), md(rs.Judged.Why))
+			}
+		}
+		p("\n")
 	}
 
 	if len(v.Matrix.Rows) > 0 {
@@ -82,7 +107,7 @@ func writeMarkdown(w *bufio.Writer, v view) {
 			}
 			p("\n")
 		}
-		p("\n✅ valid · ❌ invalid (the checkers named) · ❔ unknown (could not tell: error, partial run, missing data) · — not run\n\n")
+		p("\n✓ valid · ✗ invalid (the checkers named) · ? unknown (could not tell: error, partial run, missing data) · — not run\n\n")
 	}
 
 	for _, c := range v.Comparisons {
@@ -196,9 +221,9 @@ func writeCapacityMD(w *bufio.Writer, cv capacityView) {
 		if mem {
 			p(" %.0f MB |", l.MemoryMB)
 		}
-		held := "✅"
+		held := "✓"
 		if !l.Held {
-			held = "❌ " + md(l.Why)
+			held = "✗ " + md(l.Why)
 		}
 		p(" %s |\n", strings.TrimSpace(held))
 	}
@@ -287,7 +312,7 @@ func writeRunMD(w *bufio.Writer, rv runView) {
 		for _, f := range rv.Faults {
 			detail := md(f.Detail)
 			if f.Err != "" {
-				detail = strings.TrimSpace(detail + " ⚠️ " + md(f.Err))
+				detail = strings.TrimSpace(detail + " (error) " + md(f.Err))
 			}
 			p("| %s | %s | %s | %s | %s | %s |\n", md(f.Name), md(f.Target), f.Inject, f.Heal, f.Held, detail)
 		}

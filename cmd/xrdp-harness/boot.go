@@ -94,8 +94,8 @@ func newImagesCmd() *cobra.Command {
 		Long: `Builds the image of each version, or finds it in the local engine by its
 content hash, and prints its tag, size and build time.
 
-Exit status: 0 when every image is there, 1 when a build failed, 2 for bad
-input, 130 when interrupted.`,
+Exit status: 0 when every image is there, 2 for bad input, 3 when a build
+failed, 130 when interrupted.`,
 		Example: `  xrdp-harness images
   xrdp-harness images --version 0.9.24 --version 0.10.1
   xrdp-harness images --version 0.9.22.1@/srv/xrdp-0.9.22.1.tar.gz --patch fix.patch`,
@@ -142,8 +142,8 @@ func newCleanCmd() *cobra.Command {
 gone. --all removes every labelled one, even those of live runs (other users'
 runs on a shared engine included).
 
-Exit status: 0 when everything found was removed, 1 when a removal failed,
-2 for bad input.`,
+Exit status: 0 when everything found was removed, 2 for bad input, 3 when a
+removal failed or Docker is unreachable.`,
 		Example: `  xrdp-harness clean
   xrdp-harness clean --all`,
 		Args: noArgs,
@@ -167,8 +167,8 @@ func newBootCmd() *cobra.Command {
 that RDP answers X.224 and TLS, that sesman authenticates over SCP (0.9.x) and
 which xrdp processes run, prints a table and removes the containers.
 
-Exit status: 0 when every version is healthy, 1 when one is not or its image
-did not build, 2 for bad input, 130 when interrupted.`,
+Exit status: 0 when every version is healthy, 2 for bad input, 3 when one did
+not build, boot or answer, 130 when interrupted.`,
 		Example: `  xrdp-harness boot
   xrdp-harness boot --version 0.9.21.1 --version 0.10.1 --users 4`,
 		Args: noArgs,

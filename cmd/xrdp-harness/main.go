@@ -55,17 +55,19 @@ func exitStatus(ctx context.Context, cmd interface{ CommandPath() string }, err 
 	}
 	switch {
 	case err == nil:
-		return 0
+		return exitOK
 	case errors.Is(err, errUsage):
-		return 2
+		return exitBadInput
 	case ctx.Err() != nil:
 		fmt.Fprintf(stderr, "%s: interrupted: %v\n", name, err)
-		return 130
+		return exitInterrupted
 	}
 	fmt.Fprintf(stderr, "%s: %v\n", name, err)
 	var coded interface{ ExitCode() int }
 	if errors.As(err, &coded) {
 		return coded.ExitCode()
 	}
-	return 1
+	// Anything not classified is the harness failing to do its work
+	// (Docker unreachable, a build that failed), not a verdict.
+	return exitCouldNotRun
 }

@@ -44,11 +44,11 @@ func newRunCmd() *cobra.Command {
 		Long: `Runs every scenario on every xrdp version it applies to, one run at a time,
 judges each run and writes the reports after every run (an interrupted run
 keeps its partial report). With several versions, the first is compared with
-each other one: the FROM side of a comparison is expected to show the defect.
+each other one: the FROM side of a comparison is expected to show the defect
+(--no-compare judges every version on its own). The run ends with a headline
+("upgrade proven: ..." or what failed) and one line of figures per run.
 
-Exit status: 0 when every run on a version that is not the FROM side of a
-comparison is valid, 1 when one is invalid or unknown, 2 for bad input, 130
-when interrupted.`,
+` + exitStatusHelp,
 		Example: `  xrdp-harness run
   xrdp-harness run --scenario reconnect-storm --version 0.9.21.1 --version 0.9.24
   xrdp-harness run --scenario ./my-storm.yaml --version 0.9.22.1@/srv/xrdp-0.9.22.1.tar.gz --out out/
@@ -119,11 +119,12 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 	if err := write(suite); err != nil {
 		return errors.Join(runErr, err)
 	}
-	summarize(stdout, suite, compare, f.out, cfg.formats)
+	judged := reports.Judge(suite)
+	summarize(stdout, suite, judged, f.out, cfg.formats)
 	if runErr != nil {
 		return runErr
 	}
-	return verdictExit(suite, compare)
+	return verdictExit(judged)
 }
 
 type runConfig struct {
@@ -276,29 +277,10 @@ func writeReports(dir string, formats []string, s reports.Suite) error {
 	return errors.Join(errs...)
 }
 
-// summarize prints the verdict matrix and where the reports are.
-func summarize(w io.Writer, s reports.Suite, compare [][2]string, dir string, formats []string) {
-	fmt.Fprintf(w, "\n%s — %s", s.Name, s.Outcome())
-	if s.Interrupted {
-		fmt.Fprint(w, " (interrupted: partial report)")
-	}
-	fmt.Fprintln(w)
-	for _, r := range s.Runs {
-		line := fmt.Sprintf("  %-8s %-18s %-28s", r.Outcome(), r.Scenario, r.Version)
-		var bad []string
-		for _, v := range r.Verdicts {
-			if v.Valid != harness.Valid {
-				bad = append(bad, v.Checker+"="+string(v.Valid))
-			}
-		}
-		if r.Err != "" {
-			bad = append(bad, "error: "+firstLine(r.Err))
-		}
-		if r.Capacity != nil {
-			bad = append(bad, fmt.Sprintf("capacity %d sessions", r.Capacity.Sessions))
-		}
-		fmt.Fprintln(w, strings.TrimRight(line+" "+strings.Join(bad, " "), " "))
-	}
+// summarize prints the headline, the end-of-run figures and where the
+// reports are.
+func summarize(w io.Writer, s reports.Suite, j reports.Judgement, dir string, formats []string) {
+	_ = reports.WriteSummary(w, s, j)
 	for _, c := range s.Comparisons {
 		fmt.Fprintf(w, "  upgrade %s → %s:", c.From, c.To)
 		for _, row := range c.Rows {
@@ -319,22 +301,15 @@ func firstLine(s string) string {
 	return line
 }
 
-// verdictExit fails when a run on a version that is not the FROM side of a
-// comparison is not valid: the versions being upgraded from are expected to
-// show the defect; the targets must not.
-func verdictExit(s reports.Suite, compare [][2]string) error {
-	from := map[string]bool{}
-	for _, c := range compare {
-		from[c[0]] = true
-	}
-	var bad []string
-	for _, r := range s.Runs {
-		if !from[r.Version] && r.Outcome() != harness.Valid {
-			bad = append(bad, r.Scenario+" @ "+r.Version+" is "+string(r.Outcome()))
-		}
-	}
-	if len(bad) > 0 {
-		return exitCode{1, errors.New("not valid: " + strings.Join(bad, "; "))}
+// verdictExit maps the suite's judgement to the exit status: 1 when a run
+// is not as expected (invalid where valid was expected, or a FROM side
+// whose defect did not show), else 3 when a run could not be judged.
+func verdictExit(j reports.Judgement) error {
+	switch j.Status {
+	case reports.Fail:
+		return exitCode{exitInvalid, errors.New(j.Headline)}
+	case reports.Error:
+		return exitCode{exitCouldNotRun, errors.New(j.Headline)}
 	}
 	return nil
 }

@@ -315,8 +315,11 @@ func (b *Builder) recipe(ctx context.Context, spec ImageSpec) (recipe, error) {
 // step (from the "xrdp-harness-step:" markers of the Dockerfile) and the tail
 // of the log, which is also kept on disk.
 func (b *Builder) build(ctx context.Context, r recipe) error {
-	if _, err := b.ensureBase(ctx, string(r.files[".base-suite"])); err != nil {
-		return err
+	// A layer on top of another harness image (a desktop) has no base.
+	if suite, ok := r.files[".base-suite"]; ok {
+		if _, err := b.ensureBase(ctx, string(suite)); err != nil {
+			return err
+		}
 	}
 	var ctxTar bytes.Buffer
 	if err := writeTar(&ctxTar, r.files); err != nil {

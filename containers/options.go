@@ -35,6 +35,8 @@ type config struct {
 	agentPath      string
 	runID          string
 	targetName     string
+	desktop        Desktop
+	workload       *Workload
 }
 
 func defaultConfig() config {

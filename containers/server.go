@@ -100,6 +100,10 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 	if err != nil {
 		return s, err
 	}
+	if img, err = cfg.builder.EnsureDesktop(ctx, img, cfg.desktop.Kind); err != nil {
+		return s, err
+	}
+	s.image = img
 	agent, err := cfg.builder.agent.get(ctx, cfg.builder.cacheDir)
 	if err != nil {
 		return s, err
@@ -109,6 +113,7 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 		{Reader: strings.NewReader(cfg.runEnv(img.Version)), ContainerFilePath: "/etc/xrdp-harness/run.env", FileMode: 0o644},
 		{Reader: strings.NewReader(cfg.reconnect.env()), ContainerFilePath: "/etc/xrdp-harness/reconnect.env", FileMode: 0o644},
 		{Reader: strings.NewReader(cfg.iniTSV(img.Version)), ContainerFilePath: "/etc/xrdp-harness/ini.tsv", FileMode: 0o644},
+		{Reader: strings.NewReader(cfg.desktopEnv()), ContainerFilePath: "/etc/xrdp-harness/desktop.env", FileMode: 0o644},
 	}
 	labels := map[string]string{
 		LabelHarness: "true",
@@ -258,11 +263,30 @@ func (s *Server) Settings() map[string]string {
 	for _, i := range s.cfg.ini {
 		m[i.File+":"+i.Section+"."+i.Key] = i.Value
 	}
+	m["desktop"] = string(s.Desktop().Kind)
+	if s.cfg.desktop.Command != "" {
+		m["desktop.command"] = s.cfg.desktop.Command
+	}
+	if w := s.cfg.workload; w != nil {
+		m["workload.think"] = w.Think.String()
+	}
 	if r := s.cfg.resources; r != (Resources{}) {
 		m["resources"] = fmt.Sprintf("cpus=%g memory=%dMB pids=%d", r.CPUs, r.MemoryMB, r.PidsLimit)
 	}
 	return m
 }
+
+// Desktop is every session's desktop.
+func (s *Server) Desktop() Desktop {
+	d := s.cfg.desktop
+	if d.Kind == "" {
+		d.Kind = DesktopMinimal
+	}
+	return d
+}
+
+// Resources are the container's limits (zero: unlimited).
+func (s *Server) Resources() Resources { return s.cfg.resources }
 
 // DisplayOffset is sesman's X11DisplayOffset in effect.
 func (s *Server) DisplayOffset() int {

@@ -56,6 +56,7 @@ func (s *Server) Watch(ctx context.Context, sink harness.Sink) error {
 	docker := s.cfg.builder.docker
 	cmd := agent.SampleArgs{Bin: AgentPath, Interval: WatchInterval, LogFromStart: true, Logs: map[string]string{
 		string(harness.LogXrdp): XrdpLog, string(harness.LogSesman): SesmanLog, string(harness.LogReconnect): ReconnectLog,
+		string(agent.LogWorkload): WorkloadLog,
 	}}.Argv()
 	// Stdin attached (docker exec -i): the agent exits when it closes, so
 	// ending the watch ends the sampler inside the target too.

@@ -152,7 +152,7 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (*Record, error) {
 	rec.rec.LoadStarted = loadStart
 	rec.mu.Unlock()
 	env := Env{Targets: targets, Started: loadStart, Ops: NewOpLog(rec.op), ClientSeq: new(atomic.Int64),
-		RecordFault: rec.fault}
+		RecordFault: rec.fault, RecordResponse: rec.response, RecordLevel: rec.level, Responses: rec.responses}
 	loadCtx, cancelLoad := context.WithTimeout(ctx, maxDur)
 	var work sync.WaitGroup
 	for _, e := range plan.Load {
@@ -325,6 +325,8 @@ func (r *recorder) snapshot() Record {
 	out.Ticks = append([]Tick(nil), r.rec.Ticks...)
 	out.Logs = append([]LogLine(nil), r.rec.Logs...)
 	out.Notes = append([]string(nil), r.rec.Notes...)
+	out.Responses = append([]Response(nil), r.rec.Responses...)
+	out.Levels = append([]LevelMark(nil), r.rec.Levels...)
 	return out
 }
 
@@ -356,6 +358,32 @@ func (s *targetSink) Tick(t Tick) {
 	s.r.mu.Unlock()
 	s.once.Do(func() { close(s.first) })
 	s.r.send(Progress{Kind: KindTick, Target: s.name, Tick: &t})
+}
+
+func (r *recorder) response(x Response) {
+	r.mu.Lock()
+	r.rec.Responses = append(r.rec.Responses, x)
+	r.mu.Unlock()
+}
+
+func (r *recorder) responses() []Response {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Response(nil), r.rec.Responses...)
+}
+
+func (r *recorder) level(l LevelMark) {
+	r.mu.Lock()
+	r.rec.Levels = append(r.rec.Levels, l)
+	r.mu.Unlock()
+}
+
+var _ ResponseSink = (*targetSink)(nil)
+
+// Response records a response timed inside the target.
+func (s *targetSink) Response(x Response) {
+	x.Target = s.name
+	s.r.response(x)
 }
 
 func (s *targetSink) Log(l LogLine) {

@@ -30,6 +30,14 @@ type Env struct {
 	// inject faults in the operation stream (a nemesis step of a sequence).
 	// Nil discards.
 	RecordFault func(FaultWindow)
+	// RecordResponse adds a client-timed response; RecordLevel a capacity
+	// level. Nil discards.
+	RecordResponse func(Response)
+	RecordLevel    func(LevelMark)
+	// Responses returns the responses recorded so far (the targets'
+	// workloads and the clients'), for executors that step on them. Nil:
+	// none.
+	Responses func() []Response
 }
 
 // Target finds a target by name; "" means the first.

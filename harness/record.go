@@ -30,6 +30,11 @@ type Record struct {
 	Procs   []ProcEvent   `json:"procs"`
 	Ticks   []Tick        `json:"ticks"`
 	Logs    []LogLine     `json:"logs"`
+	// Responses are timed user operations: inside the sessions (the
+	// workload) and at the client (input to the next screen update).
+	Responses []Response `json:"responses,omitempty"`
+	// Levels are the load levels a capacity run stepped through.
+	Levels []LevelMark `json:"levels,omitempty"`
 }
 
 // TargetInfo describes one xrdp server of the lab as it was configured.
@@ -161,6 +166,15 @@ type Tick struct {
 	Sessions int           `json:"sessions"` // live Xvnc processes
 	Samples  int           `json:"samples"`  // snapshots taken since the previous tick
 	CPU      time.Duration `json:"cpu"`      // sampler's own CPU time so far
+	// The target's resources from its cgroup and network namespace (zero:
+	// not readable): CPU time of all its processes since it started,
+	// memory working set (usage minus inactive file cache), tasks, and
+	// bytes on its interfaces but loopback.
+	TargetCPU time.Duration `json:"cgCPU,omitempty"`
+	MemoryWS  int64         `json:"memWS,omitempty"`
+	Pids      int           `json:"pids,omitempty"`
+	NetRx     int64         `json:"netRx,omitempty"`
+	NetTx     int64         `json:"netTx,omitempty"`
 }
 
 // LogSource names the log a line came from.

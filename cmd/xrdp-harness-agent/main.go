@@ -16,6 +16,8 @@
 //	    forward TCP connections (publishes sesman's loopback-only port)
 //	sigdrop PID [-signal CHLD] [-probability 1]
 //	    ptrace PID and drop that signal until killed (faults: lost SIGCHLD)
+//	workload [-desktop xfce4|minimal] [-think 2s] [-out FILE]
+//	    the simulated user of one session: timed operations as JSON lines
 //
 // It depends on the standard library and this module's stdlib-only packages
 // so it stays small and builds with CGO_ENABLED=0.
@@ -53,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"listen":    cmdListen,
 		"relay":     cmdRelay,
 		"sigdrop":   cmdSigdrop,
+		"workload":  cmdWorkload,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -77,7 +80,8 @@ const usage = `usage: xrdp-harness-agent COMMAND [ARGS]
   ini-add FILE SECTION KEY VALUE
   listen ADDR
   sigdrop PID [-signal CHLD] [-probability 1]
-  relay LISTEN TARGET`
+  relay LISTEN TARGET
+  workload [-desktop xfce4|minimal] [-think 2s] [-out FILE] [-timeout 30s] [-cycles N]`
 
 type usageError string
 

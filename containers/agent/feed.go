@@ -25,6 +25,13 @@ func Feed(r io.Reader, sink harness.Sink, hello func(Hello)) error {
 			sink.Proc(*ev.Proc)
 		case ev.Tick != nil:
 			sink.Tick(*ev.Tick)
+		case ev.Log != nil && ev.Log.Source == LogWorkload:
+			// The workload's timed operations, followed like a log.
+			if rs, ok := sink.(harness.ResponseSink); ok {
+				if r, err := DecodeResponse(ev.Log.Text); err == nil {
+					rs.Response(r)
+				}
+			}
 		case ev.Log != nil:
 			sink.Log(*ev.Log)
 		case ev.Hello != nil && hello != nil:

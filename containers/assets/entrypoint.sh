@@ -41,8 +41,8 @@ fi
 
 mkdir -p /tmp/.X11-unix /var/log/xrdp-harness /var/run/xrdp
 chmod 1777 /tmp/.X11-unix /var/log/xrdp-harness
-touch /var/log/xrdp-harness/reconnect.log
-chmod 666 /var/log/xrdp-harness/reconnect.log
+touch /var/log/xrdp-harness/reconnect.log /var/log/xrdp-harness/workload.log
+chmod 666 /var/log/xrdp-harness/reconnect.log /var/log/xrdp-harness/workload.log
 [ -n "${XH_SOCKSETUP:-}" ] && [ -f "$XH_SOCKSETUP" ] && sh "$XH_SOCKSETUP"
 
 xrdp-sesman

@@ -103,6 +103,8 @@ type Sampler struct {
 	lisOwner     map[uint64]int
 	sockErr      string
 
+	res *resourceFiles // nil: not a real /proc, no cgroup to read
+
 	enc      encoder
 	samples  int // snapshots since the last tick
 	nsample  int // snapshots in total
@@ -150,6 +152,9 @@ func New(opts Options) (*Sampler, error) {
 	s.fullEvery = opts.FullEvery
 	if s.fullEvery <= 0 {
 		s.fullEvery = max(1, int(time.Second/interval))
+	}
+	if fs.real {
+		s.res = findResourceFiles("/sys/fs/cgroup", root)
 	}
 	switch opts.CgroupProcs {
 	case "none":
@@ -624,6 +629,14 @@ func (s *Sampler) Tick(now time.Time, cpu time.Duration) {
 	e.count("sessions", int64(s.sessions))
 	e.count("samples", int64(s.samples))
 	e.count("cpu", int64(cpu))
+	if s.res != nil {
+		r := s.res.read()
+		e.int("cgCPU", r.CPUNanos)
+		e.int("memWS", r.Memory)
+		e.int("pids", r.Pids)
+		e.int("netRx", r.NetRx)
+		e.int("netTx", r.NetTx)
+	}
 	e.end()
 	s.samples = 0
 }

@@ -1,0 +1,47 @@
+package harness
+
+import "time"
+
+// ResponseSource says who timed a response.
+type ResponseSource string
+
+const (
+	// ServerSide: the workload inside the session timed an operation of the
+	// desktop (a window shown, typed text run by the shell, a file opened).
+	ServerSide ResponseSource = "server"
+	// ClientSide: the RDP client timed its input to the first screen update
+	// after it.
+	ClientSide ResponseSource = "client"
+)
+
+// Response is one timed user operation.
+type Response struct {
+	Time    time.Time      `json:"t"` // when the operation ended
+	Target  string         `json:"target"`
+	User    string         `json:"user"`
+	Display int            `json:"display,omitempty"`
+	Source  ResponseSource `json:"src"`
+	Op      string         `json:"op"` // terminal-start, type, editor-open, scroll, close, shell, keystroke …
+	Dur     time.Duration  `json:"dur"`
+	// Err is set when the operation did not complete (timed out, failed);
+	// Dur is then how long it ran.
+	Err string `json:"err,omitempty"`
+}
+
+// LevelMark is one load level of a capacity run: from Start the target held
+// Sessions sessions (those that logged in), until End.
+type LevelMark struct {
+	Target   string    `json:"target"`
+	Sessions int       `json:"sessions"`
+	Start    time.Time `json:"start"`
+	End      time.Time `json:"end"`
+	// Logins and Failed count the level's own logins.
+	Logins int `json:"logins"`
+	Failed int `json:"failed"`
+}
+
+// ResponseSink is a Sink that also takes timed responses; the engine's
+// does. A target offers responses only to sinks that have this method.
+type ResponseSink interface {
+	Response(Response)
+}

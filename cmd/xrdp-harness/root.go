@@ -18,6 +18,7 @@ func commands() []*cobra.Command {
 		newBootCmd(),
 		newImagesCmd(),
 		newCleanCmd(),
+		newLintCmd(),
 		newVersionCmd(),
 	}
 }

@@ -1,0 +1,58 @@
+package lint
+
+import (
+	"fmt"
+
+	"github.com/xrdp-harness/xrdp-harness/containers/agent/ini"
+)
+
+// fixedReaping is the first release whose sesman reaps every exited child.
+var fixedReaping = MustVersion("0.9.19")
+
+var sigchldReaping = Rule{
+	ID:       "sigchld-reaping",
+	Summary:  "sesman before 0.9.19 reaps one child per SIGCHLD: zombies pile up and ended sessions go unnoticed",
+	Scenario: "sigchld-loss",
+	Check: func(c Config, v Version) []Finding {
+		if !v.Less(fixedReaping) {
+			return nil
+		}
+		return one(Finding{
+			Severity: Error,
+			Setting:  fmt.Sprintf("xrdp %s", v.Label),
+			Message:  "sesman reaps one child per SIGCHLD: when children exit together (reconnect scripts, sessions ending at once) zombies accumulate, a session's end can go unnoticed, users are \"reconnected\" to a dead display (VNC error) and the session count never drops until MaxSessions",
+			Evidence: []string{
+				"xrdp v0.9.17 sesman/sig.c sig_sesman_session_end: one pid = g_waitchild() per signal",
+				"fixed in v0.9.19 (neutrinolabs/xrdp #2146, #2151, #2168); v0.9.21.1 sesman/sig.c:96-107 reaps in a do { g_waitchild() } while (pid > 0) loop",
+				"measured (xrdp-notes): real 0.9.17, 10 users × 20 rounds of aligned reconnects: zombies grew 1, 6, 11 … 40 and never fell; 0.9.21.1 and 0.9.22.1: none",
+			},
+			Fix: "upgrade to 0.9.19 or later (Debian bookworm has 0.9.21.1)",
+		})
+	},
+}
+
+var unreadLines = Rule{
+	ID:      "unread-lines",
+	Summary: "lines xrdp does not read (too long, past 32 KiB, outside a section)",
+	Check: func(c Config, v Version) []Finding {
+		var out []Finding
+		for _, file := range []struct {
+			name string
+			f    *ini.File
+		}{{"sesman.ini", c.Sesman}, {"xrdp.ini", c.Xrdp}} {
+			if file.f == nil {
+				continue
+			}
+			for _, p := range file.f.Ignored {
+				out = append(out, Finding{
+					Severity: Error,
+					Setting:  fmt.Sprintf("%s line %d", file.name, p.Line),
+					Message:  fmt.Sprintf("xrdp does not read %s line %d: %s", file.name, p.Line, p.Reason),
+					Evidence: []string{"xrdp v0.9.21.1 and v0.10.1 common/file.c:32 FILE_MAX_LINE_BYTES 2048 (a longer line ends the read), the \"32 K file size limit\" of l_file_read_section, and keys before the first [section] belong to none"},
+					Fix:      "shorten or move the line into its section, and keep the file under 32 KiB",
+				})
+			}
+		}
+		return out
+	},
+}

@@ -1,0 +1,163 @@
+package knee
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+func ms(v ...int) []time.Duration {
+	out := make([]time.Duration, len(v))
+	for i, x := range v {
+		out[i] = time.Duration(x) * time.Millisecond
+	}
+	return out
+}
+
+func TestBaseline(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		samples []time.Duration
+		want    time.Duration
+		ok      bool
+	}{
+		{"none", nil, 0, false},
+		{"one sample is its own baseline", ms(700), 700 * time.Millisecond, true},
+		{"two samples: the lowest is dropped, one remains", ms(100, 300), 300 * time.Millisecond, true},
+		{"three samples: the 2 lowest dropped", ms(900, 100, 200), 900 * time.Millisecond, true},
+		// 20 samples 1..20 (×100ms): 15 lowest are 1..15, minus 1 and 2:
+		// 3..15, mean 9 → 900ms.
+		{"Login VSI 4.1: 15 lowest minus 2 lowest", ms(2000, 1900, 1800, 1700, 1600, 100, 200, 300, 400, 500, 600, 700, 800, 900,
+			1000, 1100, 1200, 1300, 1400, 1500), 900 * time.Millisecond, true},
+		{"exactly 15", ms(10, 20, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30), 30 * time.Millisecond, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := Baseline(tc.samples)
+			if got != tc.want || ok != tc.ok {
+				t.Fatalf("Baseline = %v, %v; want %v, %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+func TestLeastSquares(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		x, y             []float64
+		slope, intercept float64
+		r2               float64
+		valid            bool
+	}{
+		{"exact line", []float64{1, 2, 3, 4}, []float64{0.7, 0.9, 1.1, 1.3}, 0.2, 0.5, 1, true},
+		{"flat", []float64{1, 2, 3}, []float64{5, 5, 5}, 0, 5, 1, true},
+		// A noisy rise: slope 1.6 through the means (2.5, 5), R² 0.8.
+		{"noisy", []float64{1, 2, 3, 4}, []float64{3, 3, 7, 7}, 1.6, 1, 0.8, true},
+		{"one point", []float64{3}, []float64{1}, math.NaN(), 1, math.NaN(), false},
+		{"no spread in x", []float64{2, 2}, []float64{1, 3}, math.NaN(), 2, math.NaN(), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := LeastSquares(tc.x, tc.y)
+			if f.Valid() != tc.valid {
+				t.Fatalf("Valid = %v, want %v (%+v)", f.Valid(), tc.valid, f)
+			}
+			near := func(a, b float64) bool { return (math.IsNaN(a) && math.IsNaN(b)) || math.Abs(a-b) < 1e-9 }
+			if !near(f.Slope, tc.slope) || !near(f.Intercept, tc.intercept) || !near(f.R2, tc.r2) {
+				t.Fatalf("fit = slope %v intercept %v R² %v; want %v %v %v", f.Slope, f.Intercept, f.R2, tc.slope, tc.intercept, tc.r2)
+			}
+		})
+	}
+}
+
+// lv is a level of n sessions with an average response, costing 0.25 core
+// and 150 MiB per session over 0.1 core and 200 MiB fixed.
+func lv(n int, avg int) Level {
+	return Level{Sessions: n, Logins: 2, Responses: 10, Avg: time.Duration(avg) * time.Millisecond,
+		CPUCores: 0.1 + 0.25*float64(n), MemoryMiB: 200 + 150*float64(n)}
+}
+
+func TestAnalyze(t *testing.T) {
+	base := ms(400, 400, 420, 430, 440, 450, 460, 470, 480, 490, 500, 500, 500, 500, 500, 900, 1000)
+	failing := lv(4, 600)
+	failing.FailedLogins = 1
+	for _, tc := range []struct {
+		name    string
+		levels  []Level
+		rule    Rule
+		reached bool
+		knee    int
+		over    int
+		figure  string
+	}{
+		{"knee at the last level under baseline+1s", []Level{lv(2, 500), lv(4, 700), lv(6, 1400), lv(8, 2200), lv(10, 3000)},
+			Rule{}, true, 6, 3, "6 sessions (the next level, 8 sessions: average response 2.2s > baseline"},
+		{"never degrades: a lower bound", []Level{lv(2, 500), lv(4, 520), lv(6, 560)},
+			Rule{}, false, 6, -1, "not reached up to 6 sessions (a lower bound)"},
+		{"fails at the first level", []Level{lv(2, 2500), lv(4, 3000)},
+			Rule{}, true, 0, 0, "fails at the first level (2 sessions): average response 2.5s"},
+		{"a failed login is past the knee", []Level{lv(2, 500), failing, lv(6, 600)},
+			Rule{}, true, 2, 1, "2 sessions (the next level, 4 sessions: error rate"},
+		{"an error rate within the check holds", []Level{lv(2, 500), failing, lv(6, 600)},
+			Rule{MaxErrorRate: 0.2}, false, 6, -1, "not reached up to 6"},
+		{"a smaller threshold moves the knee down", []Level{lv(2, 500), lv(4, 700), lv(6, 1400)},
+			Rule{Threshold: 200 * time.Millisecond}, true, 2, 1, "2 sessions (the next level, 4 sessions"},
+		{"no responses at all is past the knee when a workload runs", []Level{lv(2, 500), {Sessions: 4, Logins: 2}},
+			Rule{NeedResponses: true}, true, 2, 1, "no operation completed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Analyze(tc.levels, base, tc.rule)
+			// 15 lowest minus the 2 lowest (400, 400): 420..490 and five 500s,
+			// 6140/13 → 472.3ms.
+			if r.Baseline.Round(time.Millisecond) != 472*time.Millisecond {
+				t.Fatalf("baseline %v", r.Baseline)
+			}
+			if r.Reached != tc.reached || r.Knee != tc.knee || r.Over != tc.over {
+				t.Fatalf("reached %v knee %d over %d; want %v %d %d (%s)", r.Reached, r.Knee, r.Over, tc.reached, tc.knee, tc.over, r.Why)
+			}
+			if !strings.Contains(r.Figure(), tc.figure) {
+				t.Fatalf("figure %q, want it to contain %q", r.Figure(), tc.figure)
+			}
+			if math.Abs(r.CPU.Slope-0.25) > 1e-9 || math.Abs(r.Memory.Slope-150) > 1e-9 || math.Abs(r.CPU.R2-1) > 1e-9 {
+				t.Fatalf("fits: cpu %+v memory %+v", r.CPU, r.Memory)
+			}
+		})
+	}
+}
+
+func TestProject(t *testing.T) {
+	cost := Result{CPU: LeastSquares([]float64{2, 4}, []float64{0.6, 1.1}), // 0.25 core/session + 0.1
+		Memory: LeastSquares([]float64{2, 4}, []float64{500, 800})} // 150 MiB/session + 200
+	for _, tc := range []struct {
+		node    string
+		r       Result
+		n       int
+		limited string
+	}{
+		{"8c32g", cost, 31, "CPU"},    // (8-0.1)/0.25 = 31.6; memory (32768-200)/150 = 217
+		{"16c64g", cost, 63, "CPU"},   // 63.6
+		{"64c8g", cost, 53, "memory"}, // (8192-200)/150 = 53.3; CPU 255
+		{"8c32g", Result{CPU: LeastSquares([]float64{2}, []float64{1})}, 0, ""},
+		{"8c32g", Result{CPU: LeastSquares([]float64{2, 4}, []float64{1, 1}), Memory: cost.Memory}, 217, "memory"},
+	} {
+		n, err := ParseNode(tc.node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := Project(tc.r, n)
+		if p.Sessions != tc.n || p.LimitedBy != tc.limited {
+			t.Errorf("%s: %d limited by %q, want %d by %q (%s)", tc.node, p.Sessions, p.LimitedBy, tc.n, tc.limited, p)
+		}
+	}
+}
+
+func TestParseNode(t *testing.T) {
+	n, err := ParseNode("2.5c7g")
+	if err != nil || n.Cores != 2.5 || n.MemGiB != 7 {
+		t.Fatalf("ParseNode = %+v, %v", n, err)
+	}
+	for _, bad := range []string{"", "8c", "32g", "8c32", "8C32G", "0c32g", "c32g", "8c32gb"} {
+		if _, err := ParseNode(bad); err == nil || !strings.Contains(err.Error(), "8c32g") {
+			t.Errorf("ParseNode(%q) = %v, want an error showing the form", bad, err)
+		}
+	}
+}

@@ -13,21 +13,29 @@ GINKGO := $(GO) tool ginkgo
 GINKGO_FLAGS ?=
 RUN_FLAGS ?=
 
-.PHONY: run test unit deps build images clean vet fmt bench fuzz
+.PHONY: run test unit deps test-deps build images clean vet fmt bench fuzz
 
 run: deps build
 	./$(BIN)/xrdp-harness run $(RUN_FLAGS)
 
-test: deps build vet
+# JUNIT_REPORT: ginkgo's own JUnit file of the test run (for CI's test view).
+JUNIT_REPORT ?= out/test-junit.xml
+
+test: test-deps build vet
+	@mkdir -p $(dir $(JUNIT_REPORT))
 	$(GINKGO) -r --keep-going --timeout=85m --poll-progress-after=5m --poll-progress-interval=5m \
-		--output-interceptor-mode=none $(GINKGO_FLAGS) ./...
+		--output-interceptor-mode=none --junit-report=$(abspath $(JUNIT_REPORT)) $(GINKGO_FLAGS) ./...
 
 # Tests that need no Docker (parsers, checkers, encoders).
 unit:
 	$(GINKGO) -r --label-filter='!docker' ./...
 
+# What the main job needs (debootstrap); test-deps adds what the tests use.
 deps:
 	@ci/install-deps.sh
+
+test-deps:
+	@ci/install-deps.sh test
 
 build:
 	$(GO) build -trimpath -o $(BIN)/xrdp-harness-agent ./cmd/xrdp-harness-agent

@@ -1,12 +1,19 @@
 #!/bin/sh
 # Installs what xrdp-harness needs on the host, from Debian's packages, and
-# only what is missing: debootstrap (base images without a registry) and
-# FreeRDP + Xvfb (the real client the fakeclient is compared with).
+# only what is missing.
+#   ci/install-deps.sh        the main job (`make run`): debootstrap, which
+#                             makes the base images without a registry
+#   ci/install-deps.sh test   also what the tests use (`make test`): FreeRDP +
+#                             Xvfb (the real client the fakeclient is compared
+#                             with) and xmllint (JUnit files against their XSD)
 set -eu
 need=""
 command -v debootstrap >/dev/null 2>&1 || need="$need debootstrap"
-command -v xfreerdp >/dev/null 2>&1 || need="$need freerdp2-x11"
-command -v xvfb-run >/dev/null 2>&1 || need="$need xvfb xauth"
+if [ "${1:-}" = test ]; then
+  command -v xfreerdp >/dev/null 2>&1 || need="$need freerdp2-x11"
+  command -v xvfb-run >/dev/null 2>&1 || need="$need xvfb xauth"
+  command -v xmllint >/dev/null 2>&1 || need="$need libxml2-utils"
+fi
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else

@@ -143,8 +143,11 @@ func headline(s Suite, j Judgement, failed, erred []string, from []string, repro
 	default:
 		h = fmt.Sprintf("all %d runs valid", len(s.Runs))
 	}
-	if s.Interrupted {
+	switch {
+	case s.Interrupted:
 		h += " — interrupted: partial report"
+	case s.InProgress:
+		h += " — in progress: more runs follow"
 	}
 	return h
 }

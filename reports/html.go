@@ -226,6 +226,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 3
 <p class="meta">{{if not .Suite.Started.IsZero}}{{time .Suite.Started}} · {{end}}{{if and (not .Suite.Started.IsZero) (not .Suite.Ended.IsZero)}}took {{dur (.Suite.Ended.Sub .Suite.Started)}} · {{end}}{{.Counts.Total}} runs:
 <span class="pill invalid">{{.Counts.Invalid}} invalid</span> <span class="pill unknown">{{.Counts.Unknown}} unknown</span> <span class="pill valid">{{.Counts.Valid}} valid</span></p>
 {{if .Suite.Interrupted}}<p class="banner warn"><b>Interrupted</b>: the suite was stopped before it ended; this report holds the runs that finished and the one that was cut short.</p>{{end}}
+{{if .Suite.InProgress}}<p class="banner warn"><b>In progress</b>: the suite is still running; this report holds the runs finished so far and is rewritten after each run.</p>{{end}}
 {{range .Suite.Notes}}<p class="note">{{.}}</p>{{end}}
 <nav class="toc"><a href="#verdicts">Verdicts</a>{{range $i, $c := .Comparisons}}<a href="#upgrade-{{add $i 1}}">Upgrade {{$c.From}} → {{$c.To}}</a>{{end}}{{if .CapCharts}}<a href="#capacity">Capacity</a>{{end}}<a href="#runs">Runs</a></nav>
 </header>

@@ -12,17 +12,18 @@ import (
 )
 
 // JUnit writes JUnit XML as GitLab, Jenkins and GitHub test reporters read
-// it: one <testsuite> per run named "scenario @ version", one <testcase> per
-// verdict named checker (checker/target when the run had several targets)
-// with classname "scenario.version". An invalid verdict is a <failure>
-// whose message is the summary and whose body lists the evidence, the key
-// metrics and what to do; an unknown verdict is <skipped>. Every suite also
-// has a "run" testcase carrying the run's duration, an <error> when the run
-// erred or stopped early, so CI shows runs that could not be judged. An
-// interrupted Suite adds an "interrupted" testsuite with one <error>.
-//
-// The version's dots become underscores in classname: Jenkins splits a
-// classname at its last dot into package and class.
+// it: one <testsuite> per scenario, one <testcase> per scenario × version
+// named "scenario @ version" with classname "xrdp-harness.scenario". A
+// testcase's outcome is its run measured against its expectation (Judge),
+// so it always agrees with the exit status: a run that is not as expected
+// is a <failure> (invalid where valid was expected, with the evidence, key
+// metrics and what to do; or a FROM side on which no scenario showed the
+// defect, "not-reproduced"); a run that could not be judged (an error, a
+// partial run, an unknown verdict) is an <error>. A FROM side that showed
+// the defect passes, and its <system-out> says it was reproduced as
+// expected. No testcase is <skipped>. An interrupted or in-progress Suite
+// adds a testsuite with one <error>. The layout follows
+// testdata/junit.xsd.
 type JUnit struct {
 	// MaxEvidence caps the evidence lines of a failure. Zero: 50.
 	MaxEvidence int
@@ -37,9 +38,7 @@ type junitSuites struct {
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
 	Time     string       `xml:"time,attr"`
-	Stamp    string       `xml:"timestamp,attr,omitempty"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
@@ -54,6 +53,7 @@ type junitSuite struct {
 	Properties []junitProperty `xml:"properties>property,omitempty"`
 	Cases      []junitCase     `xml:"testcase"`
 	SystemOut  *junitText      `xml:"system-out,omitempty"`
+	dur        time.Duration
 }
 
 // junitText is a CDATA element: evidence stays readable in the file.
@@ -73,6 +73,7 @@ type junitCase struct {
 	Failure   *junitResult `xml:"failure,omitempty"`
 	Error     *junitResult `xml:"error,omitempty"`
 	Skipped   *junitResult `xml:"skipped,omitempty"`
+	SystemOut *junitText   `xml:"system-out,omitempty"`
 }
 
 type junitResult struct {
@@ -92,12 +93,40 @@ func (j JUnit) Write(w io.Writer, s Suite) error {
 		maxEv = 50
 	}
 	v := buildView(s, advice, maxEv)
-	out := junitSuites{Name: v.Suite.Name, Time: junitSecs(v.Suite.Ended.Sub(v.Suite.Started)), Stamp: junitStamp(v.Suite.Started)}
+	judged := Judge(v.Suite)
+	out := junitSuites{Name: v.Suite.Name, Time: junitSecs(v.Suite.Ended.Sub(v.Suite.Started))}
 	if v.Suite.Started.IsZero() || v.Suite.Ended.IsZero() {
 		out.Time = junitSecs(0)
 	}
-	for _, rv := range v.Runs {
-		out.Suites = append(out.Suites, junitRunSuite(rv))
+	// One testsuite per scenario, in the order the runs are sorted.
+	index := map[string]int{}
+	for i, rv := range v.Runs {
+		sc := rv.Run.Scenario
+		k, ok := index[sc]
+		if !ok {
+			k = len(out.Suites)
+			index[sc] = k
+			ts := junitSuite{Name: sc, Stamp: junitStamp(rv.Run.Started),
+				Properties: []junitProperty{{Name: "scenario", Value: sc}}}
+			if d := rv.Run.Description; d != "" {
+				ts.Properties = append(ts.Properties, junitProperty{Name: "description", Value: d})
+			}
+			out.Suites = append(out.Suites, ts)
+		}
+		ts := &out.Suites[k]
+		ts.Cases = append(ts.Cases, junitRunCase(rv, judged.Runs[i]))
+		ts.dur += rv.Run.Duration()
+	}
+	for i := range out.Suites {
+		out.Suites[i].Time = junitSecs(out.Suites[i].dur)
+	}
+	if v.Suite.InProgress {
+		out.Suites = append(out.Suites, junitSuite{
+			Name: v.Suite.Name + " (in progress)", Tests: 1, Errors: 1, Time: junitSecs(0),
+			Cases: []junitCase{{Name: "in progress", Classname: "suite", Time: junitSecs(0),
+				Error: &junitResult{Message: "the suite is still running: this file holds the runs finished so far",
+					Type: "in-progress"}}},
+		})
 	}
 	if v.Suite.Interrupted {
 		out.Suites = append(out.Suites, junitSuite{
@@ -107,11 +136,22 @@ func (j JUnit) Write(w io.Writer, s Suite) error {
 					Type: "interrupted"}}},
 		})
 	}
-	for _, ts := range out.Suites {
+	for i := range out.Suites {
+		ts := &out.Suites[i]
+		ts.Tests, ts.Failures, ts.Errors, ts.Skipped = len(ts.Cases), 0, 0, 0
+		for _, c := range ts.Cases {
+			switch {
+			case c.Failure != nil:
+				ts.Failures++
+			case c.Error != nil:
+				ts.Errors++
+			case c.Skipped != nil:
+				ts.Skipped++
+			}
+		}
 		out.Tests += ts.Tests
 		out.Failures += ts.Failures
 		out.Errors += ts.Errors
-		out.Skipped += ts.Skipped
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return fmt.Errorf("reports: write junit: %w", err)
@@ -127,59 +167,49 @@ func (j JUnit) Write(w io.Writer, s Suite) error {
 	return nil
 }
 
-func junitRunSuite(rv runView) junitSuite {
+// junitRunCase is one run as one testcase, its outcome from rj.
+func junitRunCase(rv runView, rj RunJudgement) junitCase {
 	r := rv.Run
-	class := r.Scenario + "." + strings.ReplaceAll(r.Version, ".", "_")
-	ts := junitSuite{Name: r.Label(), Time: junitSecs(r.Duration()), Stamp: junitStamp(r.Started)}
-	for _, p := range [][2]string{
-		{"scenario", r.Scenario}, {"description", r.Description}, {"version", r.Version},
-		{"flavour", r.Flavour}, {"image", r.Image}, {"validity", string(rv.Outcome)}, {"ops", rv.Ops},
-	} {
-		if p[1] != "" {
-			ts.Properties = append(ts.Properties, junitProperty{Name: p[0], Value: p[1]})
+	c := junitCase{Name: r.Label(), Classname: "xrdp-harness." + r.Scenario, Time: junitSecs(r.Duration())}
+	switch rj.Status {
+	case Fail:
+		if rv.Outcome == harness.Invalid {
+			c.Failure = &junitResult{Message: truncate(oneLine(rj.Why), 500), Type: "invalid", Body: invalidBody(rv)}
+		} else {
+			c.Failure = &junitResult{Message: truncate(oneLine(rj.Why), 500), Type: "not-reproduced",
+				Body: "the FROM side of an upgrade comparison is expected to show the defect the upgrade fixes; " +
+					"no scenario showed it on " + r.Version + ", so the comparison proves nothing.\n"}
 		}
-	}
-	for _, m := range rv.Key {
-		ts.Properties = append(ts.Properties, junitProperty{Name: m.Name, Value: m.Value})
-	}
-
-	run := junitCase{Name: "run", Classname: class, Time: junitSecs(r.Duration())}
-	switch {
-	case r.Err != "":
-		run.Error = &junitResult{Message: truncate(oneLine(r.Err), 500), Type: "run-error", Body: notesBody(rv)}
-	case r.Partial:
-		msg := "the run stopped before its plan ended"
-		if r.Record != nil && r.Record.Abort != "" {
-			msg += ": " + oneLine(r.Record.Abort)
-		}
-		run.Error = &junitResult{Message: truncate(msg, 500), Type: "partial", Body: notesBody(rv)}
-	}
-	ts.Cases = append(ts.Cases, run)
-
-	for _, vv := range rv.Verdicts {
-		c := junitCase{Name: vv.Name, Classname: class, Time: junitSecs(0)}
-		switch vv.V.Valid {
-		case harness.Valid:
-		case harness.Invalid:
-			c.Failure = &junitResult{Message: truncate(oneLine(vv.V.Summary), 500), Type: "invalid",
-				Body: failureBody(vv)}
-		default:
-			c.Skipped = &junitResult{Message: truncate(oneLine("unknown: "+vv.V.Summary), 500)}
-		}
-		ts.Cases = append(ts.Cases, c)
-	}
-	for _, c := range ts.Cases {
-		ts.Tests++
+	case Error:
+		typ := "unknown"
 		switch {
-		case c.Failure != nil:
-			ts.Failures++
-		case c.Error != nil:
-			ts.Errors++
-		case c.Skipped != nil:
-			ts.Skipped++
+		case r.Err != "":
+			typ = "run-error"
+		case r.Partial:
+			typ = "partial"
 		}
+		c.Error = &junitResult{Message: truncate(oneLine(rj.Why), 500), Type: typ, Body: errorBody(rv)}
 	}
 	var out strings.Builder
+	fmt.Fprintf(&out, "%s: %s\n", rj.Status, rj.Why)
+	if rj.Expect == ExpectDefect {
+		fmt.Fprintf(&out, "expected: the defect (%s is the FROM side of an upgrade comparison)\n", r.Version)
+	}
+	fmt.Fprintf(&out, "validity: %s\n", rv.Outcome)
+	for _, p := range [][2]string{{"version", r.Version}, {"flavour", r.Flavour}, {"image", r.Image}} {
+		if p[1] != "" {
+			fmt.Fprintf(&out, "%s: %s\n", p[0], p[1])
+		}
+	}
+	if rv.Ops != "" {
+		out.WriteString(rv.Ops + "\n")
+	}
+	for _, m := range rv.Key {
+		fmt.Fprintf(&out, "%s: %s\n", m.Name, m.Value)
+	}
+	for _, vv := range rv.Verdicts {
+		fmt.Fprintf(&out, "checker %s: %s: %s\n", vv.Name, vv.V.Valid, oneLine(vv.V.Summary))
+	}
 	for _, f := range rv.Faults {
 		fmt.Fprintf(&out, "fault %s on %s: inject %s, heal %s", f.Name, f.Target, f.Inject, f.Heal)
 		if f.Detail != "" {
@@ -193,17 +223,47 @@ func junitRunSuite(rv runView) junitSuite {
 	for _, n := range rv.Notes {
 		fmt.Fprintf(&out, "note: %s\n", n)
 	}
-	if out.Len() > 0 {
-		ts.SystemOut = &junitText{Text: xmlSafe(out.String())}
+	if rj.Expect == ExpectDefect && rj.Status == Pass && rv.Outcome == harness.Invalid {
+		// The evidence of the reproduced defect, as a failure would show it.
+		out.WriteString("\n" + invalidBody(rv))
 	}
-	for i := range ts.Cases {
-		for _, r := range []*junitResult{ts.Cases[i].Failure, ts.Cases[i].Error} {
-			if r != nil {
-				r.Body = xmlSafe(r.Body)
-			}
+	c.SystemOut = &junitText{Text: xmlSafe(out.String())}
+	for _, res := range []*junitResult{c.Failure, c.Error} {
+		if res != nil {
+			res.Body = xmlSafe(res.Body)
 		}
 	}
-	return ts
+	return c
+}
+
+// invalidBody lists every invalid verdict of the run with its evidence.
+func invalidBody(rv runView) string {
+	var b strings.Builder
+	for _, vv := range rv.Verdicts {
+		if vv.V.Valid == harness.Invalid {
+			fmt.Fprintf(&b, "== %s\n%s\n", vv.Name, failureBody(vv))
+		}
+	}
+	return b.String()
+}
+
+// errorBody says why the run could not be judged: its error or abort,
+// the unknown verdicts and the notes.
+func errorBody(rv runView) string {
+	var b strings.Builder
+	if rv.Run.Err != "" {
+		b.WriteString(rv.Run.Err + "\n")
+	}
+	if rv.Run.Record != nil && rv.Run.Record.Abort != "" {
+		b.WriteString("stopped: " + oneLine(rv.Run.Record.Abort) + "\n")
+	}
+	for _, vv := range rv.Verdicts {
+		if vv.V.Valid != harness.Valid && vv.V.Valid != harness.Invalid {
+			fmt.Fprintf(&b, "%s: unknown: %s\n", vv.Name, oneLine(vv.V.Summary))
+		}
+	}
+	b.WriteString(notesBody(rv))
+	return b.String()
 }
 
 // failureBody is what CI shows under a failed testcase: the summary, the

@@ -5,8 +5,13 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
 func TestJUnitGolden(t *testing.T) {
@@ -33,49 +38,49 @@ type parsedSuites struct {
 	Tests    int `xml:"tests,attr"`
 	Failures int `xml:"failures,attr"`
 	Errors   int `xml:"errors,attr"`
-	Skipped  int `xml:"skipped,attr"`
 	Suites   []struct {
-		Name     string `xml:"name,attr"`
-		Tests    int    `xml:"tests,attr"`
-		Failures int    `xml:"failures,attr"`
-		Errors   int    `xml:"errors,attr"`
-		Skipped  int    `xml:"skipped,attr"`
-		Time     string `xml:"time,attr"`
-		Cases    []struct {
-			Name      string `xml:"name,attr"`
-			Classname string `xml:"classname,attr"`
-			Time      string `xml:"time,attr"`
-			Failure   *struct {
-				Message string `xml:"message,attr"`
-				Body    string `xml:",chardata"`
-			} `xml:"failure"`
-			Error *struct {
-				Message string `xml:"message,attr"`
-			} `xml:"error"`
-			Skipped *struct {
-				Message string `xml:"message,attr"`
-			} `xml:"skipped"`
-		} `xml:"testcase"`
+		Name     string       `xml:"name,attr"`
+		Tests    int          `xml:"tests,attr"`
+		Failures int          `xml:"failures,attr"`
+		Errors   int          `xml:"errors,attr"`
+		Skipped  int          `xml:"skipped,attr"`
+		Time     string       `xml:"time,attr"`
+		Cases    []parsedCase `xml:"testcase"`
 	} `xml:"testsuite"`
 }
 
-func TestJUnitStructure(t *testing.T) {
-	doc := render(t, JUnit{}, fixtureSuite())
+type parsedCase struct {
+	Name      string `xml:"name,attr"`
+	Classname string `xml:"classname,attr"`
+	Time      string `xml:"time,attr"`
+	Failure   *struct {
+		Message string `xml:"message,attr"`
+		Type    string `xml:"type,attr"`
+		Body    string `xml:",chardata"`
+	} `xml:"failure"`
+	Error *struct {
+		Message string `xml:"message,attr"`
+		Type    string `xml:"type,attr"`
+	} `xml:"error"`
+	Skipped *struct {
+		Message string `xml:"message,attr"`
+	} `xml:"skipped"`
+	SystemOut string `xml:"system-out"`
+}
+
+func parseJUnit(t *testing.T, doc []byte) (parsedSuites, map[string]parsedCase) {
+	t.Helper()
 	wellFormed(t, doc)
 	var p parsedSuites
 	if err := xml.Unmarshal(doc, &p); err != nil {
 		t.Fatal(err)
 	}
-	// 9 runs + the interrupted marker.
-	if len(p.Suites) != 10 {
-		t.Fatalf("got %d testsuites, want 10", len(p.Suites))
-	}
-	tests, fails, errs, skips := 0, 0, 0, 0
-	byName := map[string]int{}
-	for i, s := range p.Suites {
-		byName[s.Name] = i
+	cases := map[string]parsedCase{}
+	tests, fails, errs := 0, 0, 0
+	for _, s := range p.Suites {
 		f, e, k := 0, 0, 0
 		for _, c := range s.Cases {
+			cases[c.Name] = c
 			if c.Failure != nil {
 				f++
 			}
@@ -90,47 +95,62 @@ func TestJUnitStructure(t *testing.T) {
 			t.Errorf("%s: counts %d/%d/%d/%d do not match its cases %d/%d/%d/%d", s.Name,
 				s.Tests, s.Failures, s.Errors, s.Skipped, len(s.Cases), f, e, k)
 		}
-		tests, fails, errs, skips = tests+s.Tests, fails+s.Failures, errs+s.Errors, skips+s.Skipped
+		if k > 0 {
+			t.Errorf("%s: %d skipped testcases: an unknown verdict is an error, never a skip", s.Name, k)
+		}
+		tests, fails, errs = tests+s.Tests, fails+s.Failures, errs+s.Errors
 	}
-	if p.Tests != tests || p.Failures != fails || p.Errors != errs || p.Skipped != skips {
-		t.Errorf("testsuites totals %d/%d/%d/%d, sum of suites %d/%d/%d/%d", p.Tests, p.Failures, p.Errors, p.Skipped, tests, fails, errs, skips)
+	if p.Tests != tests || p.Failures != fails || p.Errors != errs {
+		t.Errorf("testsuites totals %d/%d/%d, sum of suites %d/%d/%d", p.Tests, p.Failures, p.Errors, tests, fails, errs)
+	}
+	return p, cases
+}
+
+func TestJUnitStructure(t *testing.T) {
+	s := fixtureSuite()
+	p, cases := parseJUnit(t, render(t, JUnit{}, s))
+	// One testcase per scenario × version, plus the interrupted marker.
+	if len(cases) != len(s.Runs)+1 {
+		t.Fatalf("got %d testcases, want %d runs + the interrupted marker", len(cases), len(s.Runs))
+	}
+	scenarios := map[string]bool{}
+	for _, r := range s.Runs {
+		scenarios[r.Scenario] = true
+	}
+	if len(p.Suites) != len(scenarios)+1 {
+		t.Errorf("got %d testsuites, want one per scenario (%d) + the interrupted marker", len(p.Suites), len(scenarios))
 	}
 
-	old := p.Suites[byName["reconnect-storm @ 0.9.17"]]
-	if old.Time != "60.000" {
-		t.Errorf("suite time %q, want 60.000", old.Time)
+	// The FROM side of 0.9.17 → 0.9.22.1 showed the defect: a pass that
+	// says so, with the evidence in its output.
+	old := cases["reconnect-storm @ 0.9.17"]
+	if old.Failure != nil || old.Error != nil {
+		t.Fatalf("the expected defect on the FROM side is not a pass: %+v", old)
 	}
-	var zombies, vnc bool
-	for _, c := range old.Cases {
-		if c.Classname != "reconnect-storm.0_9_17" {
-			t.Errorf("classname %q", c.Classname)
-		}
-		switch c.Name {
-		case "zombies":
-			zombies = true
-			if c.Failure == nil {
-				t.Fatal("zombies on 0.9.17 is not a failure")
-			}
-			if !strings.HasPrefix(c.Failure.Message, "40 zombies defunct") {
-				t.Errorf("failure message %q", c.Failure.Message)
-			}
-			for _, want := range []string{"+12.4s  pid 311 [reconnectwm.sh] <defunct>", "zombies_max=42", "what to do: Known SIGCHLD"} {
-				if !strings.Contains(c.Failure.Body, want) {
-					t.Errorf("failure body lacks %q:\n%s", want, c.Failure.Body)
-				}
-			}
-		case "vnc-errors":
-			vnc = true
-			if c.Failure == nil || !strings.Contains(c.Failure.Body, "<script>alert('x')</script>") {
-				t.Error("the log line did not survive XML escaping intact")
-			}
+	if old.Classname != "xrdp-harness.reconnect-storm" || old.Time != "60.000" {
+		t.Errorf("classname %q time %q", old.Classname, old.Time)
+	}
+	for _, want := range []string{"defect reproduced as expected", "fixed on 0.9.22.1", "+12.4s  pid 311 [reconnectwm.sh] <defunct>",
+		"what to do: Known SIGCHLD", "<script>alert('x')</script>"} {
+		if !strings.Contains(old.SystemOut, want) {
+			t.Errorf("FROM output lacks %q:\n%s", want, old.SystemOut)
 		}
 	}
-	if !zombies || !vnc {
-		t.Error("zombies or vnc-errors testcase missing")
+	// A version that must be valid and is not: a failure with the evidence.
+	hd := cases["high-display @ 0.9.22.1"]
+	if hd.Failure == nil || hd.Failure.Type != "invalid" || !strings.Contains(hd.Failure.Body, "== port-conflicts") {
+		t.Errorf("invalid TO side: %+v", hd)
+	}
+	// Could not judge: errors, never skips.
+	if c := cases["freeze-sesman @ 0.9.22.1"]; c.Error == nil {
+		t.Errorf("a partial run must be an error: %+v", c)
+	}
+	boot := cases["reconnect-storm @ 0.9.24"]
+	if boot.Error == nil || boot.Error.Type != "run-error" || !strings.Contains(boot.Error.Message, "Unable to locate package") {
+		t.Errorf("a run that never started must be an errored testcase: %+v", boot)
 	}
 	// The log line is text (CDATA), never an element.
-	d := xml.NewDecoder(bytes.NewReader(doc))
+	d := xml.NewDecoder(bytes.NewReader(render(t, JUnit{}, s)))
 	for {
 		tok, err := d.Token()
 		if err != nil {
@@ -140,17 +160,73 @@ func TestJUnitStructure(t *testing.T) {
 			t.Fatal("a log line became a <script> element")
 		}
 	}
+}
 
-	partial := p.Suites[byName["freeze-sesman @ 0.9.22.1"]]
-	if partial.Errors != 1 || partial.Skipped != 1 {
-		t.Errorf("partial run: %d errors, %d skipped; want the run error and the unknown recovery-time", partial.Errors, partial.Skipped)
+// The JUnit outcome agrees with the judgement the exit status comes from:
+// a failing testcase for every Fail, an error for every Error.
+func TestJUnitAgreesWithJudge(t *testing.T) {
+	for name, s := range map[string]Suite{
+		"fixture": fixtureSuite(),
+		"proof missing": suiteOf([][2]string{{"old", "new"}}, judgedRun("storm", "old", harness.Valid),
+			judgedRun("storm", "new", harness.Valid)),
+		"proven": suiteOf([][2]string{{"old", "new"}}, judgedRun("storm", "old", harness.Invalid),
+			judgedRun("storm", "new", harness.Valid)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			p, cases := parseJUnit(t, render(t, JUnit{}, s))
+			j := Judge(s)
+			for i, r := range s.Runs {
+				c := cases[r.Label()]
+				got := Pass
+				if c.Failure != nil {
+					got = Fail
+				} else if c.Error != nil {
+					got = Error
+				}
+				if got != j.Runs[i].Status {
+					t.Errorf("%s: junit %s, judgement %s", r.Label(), got, j.Runs[i].Status)
+				}
+			}
+			if (p.Failures > 0) != (j.Status == Fail) && !s.Interrupted {
+				t.Errorf("suite: %d failures, judgement %s", p.Failures, j.Status)
+			}
+		})
 	}
-	boot := p.Suites[byName["reconnect-storm @ 0.9.24"]]
-	if len(boot.Cases) != 1 || boot.Cases[0].Error == nil || !strings.Contains(boot.Cases[0].Error.Message, "Unable to locate package") {
-		t.Errorf("a run that never started must be one errored testcase: %+v", boot.Cases)
+	c := func() parsedCase {
+		_, cases := parseJUnit(t, render(t, JUnit{}, suiteOf([][2]string{{"old", "new"}},
+			judgedRun("storm", "old", harness.Valid), judgedRun("storm", "new", harness.Valid))))
+		return cases["storm @ old"]
+	}()
+	if c.Failure == nil || c.Failure.Type != "not-reproduced" {
+		t.Errorf("a FROM side that did not show the defect must fail: %+v", c)
 	}
-	if _, ok := byName["nightly (interrupted)"]; !ok {
-		t.Error("the interrupted suite has no marker testsuite")
+}
+
+// TestJUnitSchema validates the reports against testdata/junit.xsd with
+// xmllint (Debian's libxml2-utils; ci/install-deps.sh installs it).
+func TestJUnitSchema(t *testing.T) {
+	xmllint, err := exec.LookPath("xmllint")
+	if err != nil {
+		t.Fatal("xmllint not found: install libxml2-utils (ci/install-deps.sh does)")
+	}
+	dir := t.TempDir()
+	suites := map[string]Suite{"fixture": fixtureSuite(), "empty": {Name: "empty"},
+		"in-progress": func() Suite { s := fixtureSuite(); s.Interrupted, s.InProgress = false, true; return s }()}
+	for name, s := range suites {
+		f := filepath.Join(dir, name+".xml")
+		if err := os.WriteFile(f, render(t, JUnit{}, s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(xmllint, "--noout", "--schema", "testdata/junit.xsd", f).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s does not validate against testdata/junit.xsd: %v\n%s", name, err, out)
+		}
+	}
+	// The schema is not a rubber stamp: a testcase without a name fails.
+	bad := filepath.Join(dir, "bad.xml")
+	os.WriteFile(bad, []byte(`<testsuites><testsuite name="s" tests="1" failures="0" errors="0"><testcase/></testsuite></testsuites>`), 0o644)
+	if out, err := exec.Command(xmllint, "--noout", "--schema", "testdata/junit.xsd", bad).CombinedOutput(); err == nil {
+		t.Errorf("a testcase without a name validates:\n%s", out)
 	}
 }
 

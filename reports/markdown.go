@@ -63,6 +63,10 @@ func writeMarkdown(w *bufio.Writer, v view) {
 	p("%s\n\n", strings.Join(head, " · "))
 	judged := Judge(v.Suite)
 	p("**%s**\n\n", md(judged.Headline))
+	if v.Suite.InProgress {
+		p("> **In progress**: the suite is still running; this report holds the runs finished so far " +
+			"and is rewritten after each run.\n\n")
+	}
 	if v.Suite.Interrupted {
 		p("> **Interrupted**: the suite was stopped before it ended; this report holds the runs that " +
 			"finished and the one that was cut short.\n\n")

@@ -91,8 +91,11 @@ type Suite struct {
 	Comparisons []Comparison `json:"comparisons,omitempty"`
 	// Interrupted is set when the invocation was stopped (Ctrl-C): the
 	// report holds what finished and the partial run that was cut short.
-	Interrupted bool     `json:"interrupted,omitempty"`
-	Notes       []string `json:"notes,omitempty"`
+	Interrupted bool `json:"interrupted,omitempty"`
+	// InProgress is set on the reports written while the suite still runs
+	// (after each run): more runs may follow.
+	InProgress bool     `json:"inProgress,omitempty"`
+	Notes      []string `json:"notes,omitempty"`
 }
 
 // NewRun builds a Run from what harness.Run and the checkers returned.
@@ -185,7 +188,7 @@ func (s Suite) Outcome() harness.Validity {
 	for _, r := range s.Runs {
 		vs = append(vs, r.Outcome())
 	}
-	if s.Interrupted || len(s.Runs) == 0 {
+	if s.Interrupted || s.InProgress || len(s.Runs) == 0 {
 		vs = append(vs, harness.Unknown)
 	}
 	return Overall(vs...)

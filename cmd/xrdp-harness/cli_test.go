@@ -119,11 +119,58 @@ var _ = Describe("Ctrl-C", Label("docker"), func() {
 		Expect(left).To(BeEmpty(), "containers of the interrupted run")
 		md, err := os.ReadFile(filepath.Join(out, "report.md"))
 		Expect(err).NotTo(HaveOccurred())
-		Expect(string(md)).To(ContainSubstring("Interrupted"))
+		Expect(string(md)).To(ContainSubstring("**Interrupted**"))
+		Expect(string(md)).NotTo(ContainSubstring("In progress"))
 		Expect(string(md)).To(ContainSubstring("baseline"))
 		for _, f := range []string{"report.json", "report.xml", "report.html"} {
 			Expect(filepath.Join(out, f)).To(BeAnExistingFile())
 		}
+	})
+})
+
+var _ = Describe("stop signals", Label("docker"), func() {
+	// startAndWaitForLab starts a run and returns once its first container
+	// is up, with the owner label of its containers.
+	startAndWaitForLab := func(ctx SpecContext, out string) (*gexec.Session, string) {
+		s := start("run", "--scenario", "baseline", "--version", "0.9.21.1", "--out", out, "--progress", "lines")
+		host, _ := os.Hostname()
+		owner := fmt.Sprintf("%s:%d", host, s.Command.Process.Pid)
+		Eventually(func() ([]string, error) { return containers.Leftovers(ctx, owner) }).
+			WithTimeout(3 * time.Minute).WithPolling(250 * time.Millisecond).ShouldNot(BeEmpty())
+		return s, owner
+	}
+
+	DescribeTable("tear down, keep the partial report and exit 130",
+		func(ctx SpecContext, sig syscall.Signal) {
+			out := GinkgoT().TempDir()
+			s, owner := startAndWaitForLab(ctx, out)
+			Expect(s.Command.Process.Signal(sig)).To(Succeed())
+			Eventually(s).WithTimeout(2 * time.Minute).Should(gexec.Exit(130))
+			Expect(s.Err).To(gbytes.Say("stopping; removing what this run started"))
+			left, err := containers.Leftovers(context.Background(), owner)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(left).To(BeEmpty(), "containers of the interrupted run")
+			md, err := os.ReadFile(filepath.Join(out, "report.md"))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(string(md)).To(ContainSubstring("**Interrupted**"))
+			Expect(string(md)).To(ContainSubstring("baseline @ 0.9.21.1"))
+		},
+		Entry("SIGTERM", syscall.SIGTERM),
+		Entry("SIGHUP", syscall.SIGHUP),
+	)
+
+	It("exits at once on a second signal, removing its containers", func(ctx SpecContext) {
+		s, owner := startAndWaitForLab(ctx, GinkgoT().TempDir())
+		// Back to back: the second arrives while the first teardown runs.
+		Expect(s.Command.Process.Signal(syscall.SIGTERM)).To(Succeed())
+		Expect(s.Command.Process.Signal(syscall.SIGINT)).To(Succeed())
+		// forceTeardown (10 s) bounds the forced exit; the margin is for
+		// process start and the engine's answer on a loaded machine.
+		Eventually(s).WithTimeout(forceTeardown + 20*time.Second).Should(gexec.Exit(130))
+		Expect(s.Err).To(gbytes.Say("again: forcing exit"))
+		left, err := containers.Leftovers(context.Background(), owner)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(left).To(BeEmpty(), "containers of the forced exit")
 	})
 })
 

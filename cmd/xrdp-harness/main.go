@@ -17,8 +17,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	tclog "github.com/testcontainers/testcontainers-go/log"
 )
@@ -28,9 +26,10 @@ func main() {
 }
 
 func realMain(args []string, stdout, stderr io.Writer) int {
-	// Ctrl-C cancels the context: every command then removes what it
-	// started and writes what it has.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGINT, SIGTERM or SIGHUP cancels the context: every command then
+	// removes what it started and writes what it has; a second one forces
+	// the exit.
+	ctx, stop := withSignals(context.Background(), stderr, os.Exit)
 	defer stop()
 	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") != "true" {
 		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
@@ -43,6 +42,12 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
+	if ctx.Err() != nil {
+		// A signal can cut a container create mid-flight: the engine made
+		// the container but its ID never came back, so no teardown knows
+		// it. This process is ending: whatever it still owns is left over.
+		removeLeftovers(stderr)
+	}
 	return exitStatus(ctx, cmd, err, stderr)
 }
 

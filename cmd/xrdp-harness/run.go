@@ -109,7 +109,7 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 			return t.C(), t.Finish
 		},
 		OnRun: func(s reports.Suite) {
-			s.Interrupted = true // until the suite is complete, the files say so
+			s.InProgress = true // until the suite is complete, the files say so
 			if err := write(s); err != nil {
 				fmt.Fprintf(stderr, "xrdp-harness run: write partial report: %v\n", err)
 			}

@@ -37,6 +37,7 @@ type config struct {
 	targetName     string
 	desktop        Desktop
 	workload       *Workload
+	sshd           *SSHD
 }
 
 func defaultConfig() config {

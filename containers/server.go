@@ -52,6 +52,7 @@ type Server struct {
 	rdpAddr    string
 	sesmanAddr string
 	ownBuilder bool
+	sshAddr    string
 }
 
 // Run boots xrdp `version` in a container and waits until it is ready: RDP
@@ -104,6 +105,13 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 		return s, err
 	}
 	s.image = img
+	if cfg.sshd != nil {
+		img, err = cfg.builder.ensureSSHD(ctx, spec, img)
+		s.image = img
+		if err != nil {
+			return s, err
+		}
+	}
 	agent, err := cfg.builder.agent.get(ctx, cfg.builder.cacheDir)
 	if err != nil {
 		return s, err
@@ -114,6 +122,13 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 		{Reader: strings.NewReader(cfg.reconnect.env()), ContainerFilePath: "/etc/xrdp-harness/reconnect.env", FileMode: 0o644},
 		{Reader: strings.NewReader(cfg.iniTSV(img.Version)), ContainerFilePath: "/etc/xrdp-harness/ini.tsv", FileMode: 0o644},
 		{Reader: strings.NewReader(cfg.desktopEnv()), ContainerFilePath: "/etc/xrdp-harness/desktop.env", FileMode: 0o644},
+	}
+	sshPort := network.MustParsePort(fmt.Sprintf("%d/tcp", SSHPort))
+	if cfg.sshd != nil {
+		files = append(files,
+			testcontainers.ContainerFile{Reader: strings.NewReader(cfg.sshd.env()), ContainerFilePath: "/etc/xrdp-harness/ssh/ssh.env", FileMode: 0o644},
+			testcontainers.ContainerFile{Reader: bytes.NewReader(cfg.sshd.AuthorizedKey), ContainerFilePath: "/etc/xrdp-harness/ssh/authorized_keys", FileMode: 0o644},
+			testcontainers.ContainerFile{Reader: bytes.NewReader(cfg.sshd.HostKey), ContainerFilePath: "/etc/xrdp-harness/ssh/ssh_host_ed25519_key", FileMode: 0o600})
 	}
 	labels := map[string]string{
 		LabelHarness: "true",
@@ -140,6 +155,15 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 		bindings[sesPort] = []network.PortBinding{{HostIP: loopback, HostPort: "0"}}
 		sesmanWait = &sesmanReady{ports: []int{SesmanPort, SCPRelayPort}, timeout: cfg.startupTimeout}
 	}
+	var ready wait.Strategy = wait.ForAll(&rdpReady{port: rdpPort.String(), timeout: cfg.startupTimeout}, sesmanWait)
+	if cfg.sshd != nil {
+		// An ssh host publishes SSH alone and is checked without docker
+		// exec: the SSH target waits for xrdp itself, through SSH.
+		exposed = []string{sshPort.String()}
+		bindings = network.PortMap{sshPort: {{HostIP: loopback, HostPort: "0"}}}
+		ready = wait.ForAll(wait.ForLog("xrdp-harness: sshd started"), wait.ForLog("xrdp-harness: xrdp-sesman and xrdp started"))
+		scpTCP = false
+	}
 	tcOpts := []testcontainers.ContainerCustomizer{
 		testcontainers.WithExposedPorts(exposed...),
 		testcontainers.WithLabels(labels),
@@ -160,8 +184,7 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 				hc.PidsLimit = &r.PidsLimit
 			}
 		}),
-		testcontainers.WithWaitStrategyAndDeadline(cfg.startupTimeout,
-			&rdpReady{port: rdpPort.String(), timeout: cfg.startupTimeout}, sesmanWait),
+		testcontainers.WithWaitStrategyAndDeadline(cfg.startupTimeout, ready),
 	}
 	if cfg.name != "" {
 		tcOpts = append(tcOpts, testcontainers.WithName(cfg.name))
@@ -175,6 +198,10 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 	s.ctr = ctr
 	if err != nil {
 		return s, fmt.Errorf("containers: run xrdp %s (%s): %w%s", img.Version, img.Ref, err, s.diagnostics(ctx))
+	}
+	if cfg.sshd != nil {
+		s.sshAddr, err = s.mapped(ctx, sshPort)
+		return s, err
 	}
 	if s.rdpAddr, err = s.mapped(ctx, rdpPort); err != nil {
 		return s, err
@@ -223,6 +250,10 @@ func (s *Server) RDPAddr() string { return s.rdpAddr }
 // SesmanAddr is sesman's TCP endpoint on the host, 127.0.0.1:port, for
 // 0.9.x servers; "" for 0.10 and later, whose sesman has only a UNIX socket.
 func (s *Server) SesmanAddr() string { return s.sesmanAddr }
+
+// SSHAddr is sshd's endpoint on the host, 127.0.0.1:port, for a server
+// started WithSSHD ("" otherwise: then RDPAddr and SesmanAddr are "").
+func (s *Server) SSHAddr() string { return s.sshAddr }
 
 // Image is the image the server runs.
 func (s *Server) Image() Image { return s.image }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/fault"
 )
 
 // Host is one existing xrdp host reached over SSH: a harness.Target.
@@ -402,3 +403,13 @@ func (h *Host) ServiceCommand(process string) string {
 	}
 	return strings.ReplaceAll(c, "{process}", shellQuote(process))
 }
+
+// ScopeToTestUsers is always true: a host is someone's server, and the
+// session faults touch only the test users' sessions.
+func (h *Host) ScopeToTestUsers() bool { return true }
+
+var (
+	_ fault.AgentLocator   = (*Host)(nil)
+	_ fault.ServiceManager = (*Host)(nil)
+	_ fault.UserScoped     = (*Host)(nil)
+)

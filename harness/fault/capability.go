@@ -1,7 +1,10 @@
 package fault
 
 import (
+	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
@@ -40,4 +43,68 @@ func capability[C any](t harness.Target) (C, bool) {
 	}
 	var zero C
 	return zero, false
+}
+
+// ServiceManager is the optional capability of targets whose daemons run
+// under a service manager (an existing host): Restart's heal starts the
+// daemon with this shell command line instead of its old command line.
+type ServiceManager interface {
+	ServiceCommand(process string) string
+}
+
+// AgentLocator is the optional capability of targets that keep the agent
+// somewhere else than DefaultAgent (an existing host: a per-run directory).
+type AgentLocator interface {
+	AgentPath() string
+}
+
+// agentPath is the path a fault runs the agent from: its own setting, else
+// the target's, else DefaultAgent.
+func agentPath(t harness.Target, own string) string {
+	if own != "" {
+		return own
+	}
+	if l, ok := capability[AgentLocator](t); ok && l.AgentPath() != "" {
+		return l.AgentPath()
+	}
+	return DefaultAgent
+}
+
+// UserScoped is the optional capability of targets where other people's
+// sessions may run (an existing host): the session faults (kill-xvnc,
+// end-sessions) then act only on processes owned by the target's test users.
+type UserScoped interface {
+	ScopeToTestUsers() bool
+}
+
+// testUsersOnly keeps the pids owned by one of t's test users when t is
+// UserScoped; otherwise it returns pids as they are.
+func testUsersOnly(ctx context.Context, t harness.Target, pids []int) ([]int, error) {
+	us, ok := capability[UserScoped](t)
+	if !ok || !us.ScopeToTestUsers() || len(pids) == 0 {
+		return pids, nil
+	}
+	names := map[string]bool{}
+	for _, u := range t.Users() {
+		names[u.Name] = true
+	}
+	args := []string{"sh", "-c", `for p; do u=$(stat -c %U /proc/$p 2>/dev/null) && echo "$p $u"; done; true`, "sh"}
+	for _, p := range pids {
+		args = append(args, strconv.Itoa(p))
+	}
+	out, err := execOK(ctx, t, args...)
+	if err != nil {
+		return nil, fmt.Errorf("owners of %v: %w", pids, err)
+	}
+	var keep []int
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 2 || !names[f[1]] {
+			continue
+		}
+		if p, err := strconv.Atoi(f[0]); err == nil {
+			keep = append(keep, p)
+		}
+	}
+	return keep, nil
 }

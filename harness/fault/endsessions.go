@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,6 +54,12 @@ func (f *EndSessions) Inject(ctx context.Context, t harness.Target) (string, err
 	if len(lines) == 0 || lines[0] == "" {
 		return "", errors.New("end sessions: no live session found")
 	}
+	if lines, err = testUsersSessions(ctx, t, lines); err != nil {
+		return "", fmt.Errorf("end sessions: %w", err)
+	}
+	if len(lines) == 0 {
+		return "", errors.New("end sessions: no live session of a test user found")
+	}
 	if f.Count > 0 && f.Count < len(lines) {
 		lines = lines[:f.Count]
 	}
@@ -81,3 +88,35 @@ func (f *EndSessions) Inject(ctx context.Context, t harness.Target) (string, err
 }
 
 func (*EndSessions) Heal(context.Context, harness.Target) error { return nil }
+
+// testUsersSessions keeps the "display pid" lines whose window manager a
+// test user owns (on UserScoped targets; all of them elsewhere).
+func testUsersSessions(ctx context.Context, t harness.Target, lines []string) ([]string, error) {
+	var pids []int
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) == 2 {
+			if p, err := strconv.Atoi(f[1]); err == nil {
+				pids = append(pids, p)
+			}
+		}
+	}
+	own, err := testUsersOnly(ctx, t, pids)
+	if err != nil {
+		return nil, err
+	}
+	var keep []string
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) == 2 && slices.Contains(own, atoi(f[1])) {
+			keep = append(keep, l)
+		}
+	}
+	return keep, nil
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return n
+}

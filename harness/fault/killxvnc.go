@@ -73,7 +73,15 @@ func liveXvnc(ctx context.Context, t harness.Target) ([]xserver, error) {
 		xs = append(xs, xserver{display: d, pid: p.PID})
 	}
 	slices.SortFunc(xs, func(a, b xserver) int { return a.display - b.display })
-	return xs, nil
+	pids := make([]int, len(xs))
+	for i, x := range xs {
+		pids[i] = x.pid
+	}
+	own, err := testUsersOnly(ctx, t, pids)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(xs, func(x xserver) bool { return !slices.Contains(own, x.pid) }), nil
 }
 
 func (f *KillXvnc) Inject(ctx context.Context, t harness.Target) (string, error) {

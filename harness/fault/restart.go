@@ -108,7 +108,13 @@ func (f *Restart) Heal(ctx context.Context, t harness.Target) error {
 	if _, err := execOK(ctx, t, "sh", "-c", removeStalePIDFile, "sh", f.Process); err != nil {
 		return fmt.Errorf("fault: restart: remove stale pid file: %w", err)
 	}
-	if out, err := execOK(ctx, t, d.args...); err != nil {
+	start := d.args
+	if sm, ok := capability[ServiceManager](t); ok {
+		// An existing host starts its daemons through its service
+		// manager, which also keeps track of them.
+		start = []string{"sh", "-c", sm.ServiceCommand(f.Process)}
+	}
+	if out, err := execOK(ctx, t, start...); err != nil {
 		return fmt.Errorf("fault: restart: start %s: %w (%s)", f.Process, err, strings.TrimSpace(out))
 	}
 	err := poll(ctx, func() (bool, error) {

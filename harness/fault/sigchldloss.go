@@ -78,7 +78,7 @@ func (f *SIGCHLDLoss) Inject(ctx context.Context, t harness.Target) (string, err
 	p := cmp.Or(f.Probability, 1)
 	ctx, cancel := context.WithTimeout(ctx, cmp.Or(f.Timeout, 10*time.Second))
 	defer cancel()
-	bg, err := startAgent(ctx, t, cmp.Or(f.Agent, DefaultAgent), `"attached"`,
+	bg, err := startAgent(ctx, t, agentPath(t, f.Agent), `"attached"`,
 		"sigdrop", strconv.Itoa(pids[0]), "-signal", "CHLD", "-probability", strconv.FormatFloat(p, 'g', -1, 64))
 	if err != nil {
 		return "", fmt.Errorf("fault: sigchld-loss: %w", err)

@@ -99,7 +99,7 @@ func (f *SquatPort) Inject(ctx context.Context, t harness.Target) (string, error
 	addr := net.JoinHostPort(cmp.Or(f.Addr, "0.0.0.0"), strconv.Itoa(port))
 	wctx, cancel := context.WithTimeout(ctx, cmp.Or(f.Timeout, 10*time.Second))
 	defer cancel()
-	bg, err := startAgent(wctx, t, cmp.Or(f.Agent, DefaultAgent), `"listening"`, "listen", addr)
+	bg, err := startAgent(wctx, t, agentPath(t, f.Agent), `"listening"`, "listen", addr)
 	if err != nil {
 		return "", fmt.Errorf("fault: squat-port: listen on %s: %w", addr, err)
 	}

@@ -10,15 +10,15 @@ import (
 	"time"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/check"
 	"github.com/xrdp-harness/xrdp-harness/harness/fault"
 )
 
-// faultMaker builds one fault from a scenario's params. Network faults need
-// the lab wrapped in a proxy (fault.Proxied); they say so.
+// faultMaker builds one fault from a scenario's params. Whether it needs the
+// lab wrapped in a proxy is asked of the fault it builds (needsProxy).
 type faultMaker struct {
-	make    func(p params) (harness.Fault, error)
-	network bool
-	params  []string // accepted parameter names, for errors
+	make   func(p params) (harness.Fault, error)
+	params []string // accepted parameter names, for errors
 }
 
 // faultMakers is the catalog scenario files can name: one line per fault
@@ -52,17 +52,17 @@ var faultMakers = map[string]faultMaker{
 		}
 		return &fault.SIGCHLDLoss{Probability: prob}, p.err()
 	}},
-	"latency": {network: true, params: []string{"delay", "jitter"}, make: func(p params) (harness.Fault, error) {
+	"latency": {params: []string{"delay", "jitter"}, make: func(p params) (harness.Fault, error) {
 		return &fault.Latency{Delay: p.dur("delay"), Jitter: p.dur("jitter")}, p.err()
 	}},
-	"bandwidth": {network: true, params: []string{"rate"}, make: func(p params) (harness.Fault, error) {
+	"bandwidth": {params: []string{"rate"}, make: func(p params) (harness.Fault, error) {
 		return &fault.Bandwidth{Rate: int64(p.int("rate", 0))}, p.err()
 	}},
-	"slicer": {network: true, params: []string{"size", "delay"}, make: func(p params) (harness.Fault, error) {
+	"slicer": {params: []string{"size", "delay"}, make: func(p params) (harness.Fault, error) {
 		return &fault.Slicer{Size: p.int("size", 0), Delay: p.dur("delay")}, p.err()
 	}},
-	"blackhole":  {network: true, make: func(params) (harness.Fault, error) { return &fault.Blackhole{}, nil }},
-	"reset-peer": {network: true, make: func(params) (harness.Fault, error) { return &fault.ResetPeer{}, nil }},
+	"blackhole":  {make: func(params) (harness.Fault, error) { return &fault.Blackhole{}, nil }},
+	"reset-peer": {make: func(params) (harness.Fault, error) { return &fault.ResetPeer{}, nil }},
 }
 
 // FaultKinds lists the fault names scenario files accept.
@@ -101,23 +101,36 @@ func newFault(f FaultSpec) (harness.Fault, error) {
 	return ft, nil
 }
 
-// needsProxy reports whether the spec injects a network fault anywhere.
+// needsProxy reports whether the spec injects a network fault anywhere: a
+// fault that is a fault.Toxic acts on the proxy every RDP client goes
+// through (fault.Proxied).
 func (s Spec) needsProxy() bool {
 	var walk func([]LoadSpec) bool
 	walk = func(ls []LoadSpec) bool {
 		for _, l := range ls {
-			if l.Fault != nil && faultMakers[l.Fault.Kind].network || walk(l.Steps) {
+			if l.Fault != nil && isToxic(*l.Fault) || walk(l.Steps) {
 				return true
 			}
 		}
 		return false
 	}
 	for _, f := range s.Faults {
-		if faultMakers[f.Kind].network {
+		if isToxic(f) {
 			return true
 		}
 	}
 	return walk(s.Load)
+}
+
+// isToxic says whether the fault f names acts on the proxied network.
+func isToxic(f FaultSpec) bool {
+	mk, ok := faultMakers[f.Kind]
+	if !ok {
+		return false
+	}
+	ft, _ := mk.make(params{kind: f.Kind, m: f.Params})
+	_, toxic := ft.(fault.Toxic)
+	return toxic
 }
 
 func orNone(s []string) string {
@@ -190,8 +203,15 @@ func (p *params) dur(key string) time.Duration {
 
 func (p *params) err() error { return errors.Join(p.errs...) }
 
-// checkerNames are the detectors of harness/check's catalog.
-var checkerNames = []string{"zombies", "vnc-errors", "sesman-errors", "stale-sessions", "session-leaks",
-	"port-conflicts", "recovery-time", "login-latency"}
+// CheckerNames lists the checkers a scenario may skip: the names of
+// harness/check's catalog (check.Default), in its order.
+func CheckerNames() []string {
+	cs, _ := check.Default() // no options: no option error
+	names := make([]string, 0, len(cs))
+	for _, c := range cs {
+		names = append(names, c.Name())
+	}
+	return names
+}
 
-func knownChecker(name string) bool { return slices.Contains(checkerNames, name) }
+func knownChecker(name string) bool { return slices.Contains(CheckerNames(), name) }

@@ -213,7 +213,7 @@ func (s Spec) Validate() []error {
 	}
 	for i, name := range s.Checks.Skip {
 		if !knownChecker(name) {
-			add("checks.skip[%d] %q: unknown checker; one of %s", i, name, strings.Join(checkerNames, ", "))
+			add("checks.skip[%d] %q: unknown checker; one of %s", i, name, strings.Join(CheckerNames(), ", "))
 		}
 	}
 	if s.Settle < 0 || s.MaxDuration < 0 {

@@ -2,6 +2,13 @@ package check
 
 import (
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -21,8 +28,13 @@ func TestDefaultCatalog(t *testing.T) {
 		}
 		names[c.Name()] = true
 	}
-	if len(names) != 8 {
-		t.Errorf("catalog has %d checkers, want 8: %v", len(names), names)
+	var types []string
+	for _, c := range cs {
+		types = append(types, reflect.TypeOf(c).Name())
+	}
+	sort.Strings(types)
+	if want := checkerTypes(t); !slices.Equal(types, want) {
+		t.Errorf("Default has %v; the package defines the checkers %v: add each to Default", types, want)
 	}
 	if z, ok := cs[0].(Zombies); !ok || z.Config.ZombieGrace != 2*time.Second || z.Config.StaleGrace != 15*time.Second {
 		t.Errorf("options or defaults not applied: %+v", cs[0])
@@ -66,4 +78,31 @@ func TestOptionsReportEveryProblem(t *testing.T) {
 	if errs := (Config{}).Validate(); len(errs) != 0 {
 		t.Errorf("zero Config invalid: %v", errs)
 	}
+}
+
+// checkerTypes lists the types of this package's non-test files that have
+// a Check method: read from the source, so a new detector that is not in
+// Default fails TestDefaultCatalog.
+func checkerTypes(t *testing.T) []string {
+	t.Helper()
+	pkgs, err := parser.ParseDir(token.NewFileSet(), ".", func(fi fs.FileInfo) bool {
+		return !strings.HasSuffix(fi.Name(), "_test.go")
+	}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range pkgs {
+		for _, f := range p.Files {
+			for _, d := range f.Decls {
+				if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv != nil && fn.Name.Name == "Check" {
+					if id, ok := fn.Recv.List[0].Type.(*ast.Ident); ok {
+						out = append(out, id.Name)
+					}
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

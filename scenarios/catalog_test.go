@@ -1,10 +1,6 @@
 package scenarios
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"io/fs"
 	"reflect"
 	"slices"
 	"sort"
@@ -14,38 +10,8 @@ import (
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/fault"
+	"github.com/xrdp-harness/xrdp-harness/harness/load"
 )
-
-// methodOwners lists the types of the non-test files in dir that declare a
-// method named method: what a package defines, read from its source, so a
-// catalog that forgets a new type fails here.
-func methodOwners(t *testing.T, dir, method string) []string {
-	t.Helper()
-	pkgs, err := parser.ParseDir(token.NewFileSet(), dir, func(fi fs.FileInfo) bool {
-		return !strings.HasSuffix(fi.Name(), "_test.go")
-	}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, p := range pkgs {
-		for _, f := range p.Files {
-			for _, d := range f.Decls {
-				fn, ok := d.(*ast.FuncDecl)
-				if !ok || fn.Recv == nil || fn.Name.Name != method {
-					continue
-				}
-				typ := fn.Recv.List[0].Type
-				if s, ok := typ.(*ast.StarExpr); ok {
-					typ = s.X
-				}
-				out = append(out, typ.(*ast.Ident).Name)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
 
 // TestFaultCatalogCoversPackage: every fault type of harness/fault has a
 // line in faultMakers, each line builds the fault of its name, and a
@@ -118,5 +84,66 @@ func TestCheckerCatalogReachable(t *testing.T) {
 		if len(cs) != len(names)-1 || slices.ContainsFunc(cs, func(c harness.Checker) bool { return c.Name() == n }) {
 			t.Errorf("skip %s left %d checkers", n, len(cs))
 		}
+	}
+}
+
+// loadSamples is one scenario-file entry per load kind.
+var loadSamples = map[string]string{
+	"reconnect-storm": "{kind: reconnect-storm, cycles: 2}",
+	"constant":        "{kind: constant, rate: 2, duration: 1s}",
+	"ramp":            "{kind: ramp, from: 1, to: 3, duration: 1s}",
+	"burst":           "{kind: burst, n: 3}",
+	"capacity":        "{kind: capacity, step: 2, every: 1s, max: 4}",
+	"sequence":        "{kind: sequence, steps: [{kind: burst, n: 1}, {kind: pause, duration: 1s}]}",
+	"pause":           "{kind: pause, duration: 1s}",
+	"fault":           "{kind: fault, fault: {kind: freeze-sesman, hold: 1s}}",
+}
+
+// TestLoadCatalogCoversPackage: every load kind can be written in a
+// scenario file and builds an executor, and every executor of harness/load
+// is built by some kind.
+func TestLoadCatalogCoversPackage(t *testing.T) {
+	built := map[string]bool{}
+	var walk func(e harness.Executor)
+	walk = func(e harness.Executor) {
+		built[reflect.TypeOf(e).Elem().Name()] = true
+		if s, ok := e.(*load.Sequence); ok {
+			for _, st := range s.Steps {
+				walk(st)
+			}
+		}
+	}
+	for _, kind := range LoadKinds() {
+		sample, ok := loadSamples[kind]
+		if !ok {
+			t.Errorf("load kind %s: no sample in loadSamples", kind)
+			continue
+		}
+		s, err := Parse(kind+".yaml", strings.NewReader("name: x\nload:\n  - "+sample+"\n"))
+		if err != nil {
+			t.Errorf("%s: %v", kind, err)
+			continue
+		}
+		execs, err := s.Executors()
+		if err != nil || len(execs) != 1 {
+			t.Errorf("%s: executors %v, %v", kind, execs, err)
+			continue
+		}
+		walk(execs[0])
+		if _, err := Parse(kind+".yaml", strings.NewReader("name: x\nload:\n  - {kind: "+kind+"}\n")); err == nil && kind != "sequence" {
+			t.Errorf("%s: an entry with no settings was accepted", kind)
+		}
+	}
+	var got []string
+	for n := range built {
+		got = append(got, n)
+	}
+	sort.Strings(got)
+	if want := methodOwners(t, "../harness/load", "Run"); !slices.Equal(got, want) {
+		t.Errorf("load kinds build %v; harness/load defines the executors %v", got, want)
+	}
+	s, _ := Parse("ops.yaml", strings.NewReader("name: x\nload:\n  - "+loadSamples["sequence"]+"\n  - "+loadSamples["reconnect-storm"]+"\n"))
+	if got := s.ExpectedOps(); got != 2+2*defaultUsers*2 {
+		t.Errorf("expected ops %d", got)
 	}
 }

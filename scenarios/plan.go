@@ -102,48 +102,6 @@ func (l LoadSpec) client() load.Client {
 	return load.RDP{Timeout: l.Timeout.D(), BPP: l.BPP}
 }
 
-func (l LoadSpec) executor(c CheckSpec) (harness.Executor, error) {
-	style := load.Style(l.Style)
-	switch l.Kind {
-	case "reconnect-storm":
-		return &load.ReconnectStorm{Client: l.client(), Users: l.Users, Cycles: l.Cycles, Concurrency: l.Concurrency,
-			Hold: l.Hold.D(), Think: l.Think.D(), Style: style, Rounds: l.Rounds}, nil
-	case "constant":
-		return &load.Ramp{Client: l.client(), Users: l.Users, From: l.Rate, To: l.Rate, Duration: l.Duration.D(),
-			Hold: l.Hold.D(), Style: style}, nil
-	case "ramp":
-		return &load.Ramp{Client: l.client(), Users: l.Users, From: l.From, To: l.To, Duration: l.Duration.D(),
-			Hold: l.Hold.D(), Style: style}, nil
-	case "burst":
-		return &load.Burst{Client: l.client(), Users: l.Users, N: l.N, Hold: l.Hold.D(), Style: style}, nil
-	case "capacity":
-		cp := &load.Capacity{Client: l.client(), Step: l.Step, Every: l.Every.D(), Max: l.Max, MaxP99: c.MaxP99.D()}
-		if c.MaxErrorRate != nil {
-			cp.MaxErrorRate = *c.MaxErrorRate
-		}
-		return cp, nil
-	case "pause":
-		return &load.Pause{For: l.Duration.D()}, nil
-	case "fault":
-		f, err := newFault(*l.Fault)
-		if err != nil {
-			return nil, err
-		}
-		return &load.Nemesis{Fault: f, Hold: l.Fault.Hold.D()}, nil
-	case "sequence":
-		seq := &load.Sequence{}
-		for i, st := range l.Steps {
-			e, err := st.executor(c)
-			if err != nil {
-				return nil, fmt.Errorf("steps[%d]: %w", i, err)
-			}
-			seq.Steps = append(seq.Steps, e)
-		}
-		return seq, nil
-	}
-	return nil, fmt.Errorf("kind %q: unknown", l.Kind)
-}
-
 // FaultSteps builds the fault schedule.
 func (s Spec) FaultSteps() ([]harness.FaultStep, error) {
 	var out []harness.FaultStep

@@ -54,7 +54,7 @@ type TargetSpec struct {
 // LoadSpec is one load executor. Kind picks the shape; the other fields
 // apply to the kinds that name them.
 type LoadSpec struct {
-	Kind string `yaml:"kind"` // reconnect-storm, constant, ramp, burst, capacity, sequence, fault, pause
+	Kind string `yaml:"kind"` // one of LoadKinds (scenarios/loadkinds.go)
 	// Client is rdp (default) or scp (SCP v0 straight to sesman, 0.9.x).
 	Client  string   `yaml:"client"`
 	Timeout Duration `yaml:"timeout"` // per login (zero: 30s)
@@ -222,8 +222,6 @@ func (s Spec) Validate() []error {
 	return errs
 }
 
-var loadKinds = []string{"reconnect-storm", "constant", "ramp", "burst", "capacity", "sequence", "fault", "pause"}
-
 func (l LoadSpec) validate(p string, t TargetSpec) []error {
 	var errs []error
 	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(p+format, args...)) }
@@ -250,64 +248,20 @@ func (l LoadSpec) validate(p string, t TargetSpec) []error {
 	if l.Hold < 0 || l.Think < 0 || l.Timeout < 0 {
 		add(": hold, think and timeout cannot be negative")
 	}
-	switch l.Kind {
-	case "reconnect-storm":
-		if l.Cycles < 1 {
-			add(".cycles %d: want at least 1", l.Cycles)
-		}
-		if l.Concurrency < 0 {
-			add(".concurrency %d: cannot be negative (0 means all users at once)", l.Concurrency)
-		}
-	case "constant":
-		if l.Rate <= 0 || l.Duration <= 0 {
-			add(": constant needs rate > 0 (logins per second) and duration > 0")
-		}
-	case "ramp":
-		if l.From < 0 || l.To < 0 || l.From+l.To == 0 || l.Duration <= 0 {
-			add(": ramp needs from/to rates ≥ 0 (not both 0) and duration > 0")
-		}
-	case "burst":
-		if l.N < 1 {
-			add(".n %d: want at least 1 login", l.N)
-		}
-	case "capacity":
-		if l.Step < 1 || l.Every <= 0 || l.Max < l.Step {
-			add(": capacity needs step ≥ 1, every > 0 and max ≥ step")
-		}
-		if l.Max > users {
-			add(".max %d: the target has only %d users (set target.users)", l.Max, users)
-		}
-	case "sequence":
-		if len(l.Steps) == 0 {
-			add(".steps: a sequence needs steps")
-		}
-		for i, s := range l.Steps {
-			errs = append(errs, s.validate(fmt.Sprintf("%s.steps[%d]", p, i), t)...)
-		}
-	case "pause":
-		if l.Duration <= 0 {
-			add(".duration: a pause needs a duration > 0")
-		}
-	case "fault":
-		switch {
-		case l.Fault == nil:
-			add(".fault: a fault step needs fault: {kind: ..., hold: ...}")
-		case !knownFault(l.Fault.Kind):
-			add(".fault.kind %q: unknown; one of %s", l.Fault.Kind, strings.Join(FaultKinds(), ", "))
-		case l.Fault.Hold < 0:
-			add(".fault.hold cannot be negative")
-		default:
-			if _, err := newFault(*l.Fault); err != nil {
-				add(".fault: %v", err)
-			}
-		}
-	case "":
-		add(".kind: missing; one of %s", strings.Join(loadKinds, ", "))
+	switch k, ok := loadKinds()[l.Kind]; {
+	case ok:
+		v := &loadCheck{path: p, users: users, t: t}
+		k.validate(l, v)
+		errs = append(errs, v.errs...)
+	case l.Kind == "":
+		add(".kind: missing; one of %s", joinComma(LoadKinds()))
 	default:
-		add(".kind %q: unknown; one of %s", l.Kind, strings.Join(loadKinds, ", "))
+		add(".kind %q: unknown; one of %s", l.Kind, joinComma(LoadKinds()))
 	}
 	return errs
 }
 
 // defaultUsers is the number of test users when a scenario names none.
 const defaultUsers = 10
+
+func joinComma(s []string) string { return strings.Join(s, ", ") }

@@ -175,33 +175,9 @@ func (s Spec) ExpectedOps() int {
 	if users == 0 {
 		users = defaultUsers
 	}
-	var count func(l LoadSpec) int
-	count = func(l LoadSpec) int {
-		u := l.Users
-		if u == 0 {
-			u = users
-		}
-		switch l.Kind {
-		case "reconnect-storm":
-			return 2 * u * l.Cycles
-		case "burst":
-			return 2 * l.N
-		case "constant":
-			return 2 * int(l.Rate*l.Duration.D().Seconds())
-		case "ramp":
-			return int((l.From + l.To) * l.Duration.D().Seconds()) // 2 ops × mean rate × time
-		case "sequence":
-			n := 0
-			for _, st := range l.Steps {
-				n += count(st)
-			}
-			return n
-		}
-		return 0
-	}
 	n := 0
 	for _, l := range s.Load {
-		n += count(l)
+		n += l.expectedOps(users)
 	}
 	return n
 }

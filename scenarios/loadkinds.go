@@ -1,0 +1,210 @@
+package scenarios
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/load"
+)
+
+// loadKind is one load shape a scenario file can name: how its fields are
+// checked, how its executor is built, and how many operations it records.
+type loadKind struct {
+	// validate adds the problems of the kind's own fields (the fields
+	// every kind shares are checked by LoadSpec.validate).
+	validate func(l LoadSpec, v *loadCheck)
+	// build makes the executor; c holds the verdict thresholds (a
+	// capacity run stops where the verdict would fail).
+	build func(l LoadSpec, c CheckSpec) (harness.Executor, error)
+	// ops estimates the operations recorded, for progress bars (0: cannot
+	// tell); users is the target's user count.
+	ops func(l LoadSpec, users int) int
+}
+
+// loadCheck collects the problems of one load entry, each prefixed by its
+// path in the file.
+type loadCheck struct {
+	path  string
+	users int // of the target
+	t     TargetSpec
+	errs  []error
+}
+
+func (v *loadCheck) add(format string, args ...any) {
+	v.errs = append(v.errs, fmt.Errorf(v.path+format, args...))
+}
+
+// users is the entry's user count (zero: every user of the target).
+func (l LoadSpec) users(target int) int {
+	if l.Users == 0 {
+		return target
+	}
+	return l.Users
+}
+
+func noOps(LoadSpec, int) int { return 0 }
+
+// loadKinds is the catalog of load shapes: one entry per kind. A function,
+// not a variable, because sequence refers back to it.
+func loadKinds() map[string]loadKind {
+	return map[string]loadKind{
+		"reconnect-storm": {
+			validate: func(l LoadSpec, v *loadCheck) {
+				if l.Cycles < 1 {
+					v.add(".cycles %d: want at least 1", l.Cycles)
+				}
+				if l.Concurrency < 0 {
+					v.add(".concurrency %d: cannot be negative (0 means all users at once)", l.Concurrency)
+				}
+			},
+			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) {
+				return &load.ReconnectStorm{Client: l.client(), Users: l.Users, Cycles: l.Cycles, Concurrency: l.Concurrency,
+					Hold: l.Hold.D(), Think: l.Think.D(), Style: load.Style(l.Style), Rounds: l.Rounds}, nil
+			},
+			ops: func(l LoadSpec, users int) int { return 2 * l.users(users) * l.Cycles },
+		},
+		"constant": {
+			validate: func(l LoadSpec, v *loadCheck) {
+				if l.Rate <= 0 || l.Duration <= 0 {
+					v.add(": constant needs rate > 0 (logins per second) and duration > 0")
+				}
+			},
+			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) {
+				return &load.Ramp{Client: l.client(), Users: l.Users, From: l.Rate, To: l.Rate, Duration: l.Duration.D(),
+					Hold: l.Hold.D(), Style: load.Style(l.Style)}, nil
+			},
+			ops: func(l LoadSpec, _ int) int { return 2 * int(l.Rate*l.Duration.D().Seconds()) },
+		},
+		"ramp": {
+			validate: func(l LoadSpec, v *loadCheck) {
+				if l.From < 0 || l.To < 0 || l.From+l.To == 0 || l.Duration <= 0 {
+					v.add(": ramp needs from/to rates ≥ 0 (not both 0) and duration > 0")
+				}
+			},
+			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) {
+				return &load.Ramp{Client: l.client(), Users: l.Users, From: l.From, To: l.To, Duration: l.Duration.D(),
+					Hold: l.Hold.D(), Style: load.Style(l.Style)}, nil
+			},
+			// 2 ops × mean rate × time
+			ops: func(l LoadSpec, _ int) int { return int((l.From + l.To) * l.Duration.D().Seconds()) },
+		},
+		"burst": {
+			validate: func(l LoadSpec, v *loadCheck) {
+				if l.N < 1 {
+					v.add(".n %d: want at least 1 login", l.N)
+				}
+			},
+			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) {
+				return &load.Burst{Client: l.client(), Users: l.Users, N: l.N, Hold: l.Hold.D(), Style: load.Style(l.Style)}, nil
+			},
+			ops: func(l LoadSpec, _ int) int { return 2 * l.N },
+		},
+		"capacity": {
+			validate: func(l LoadSpec, v *loadCheck) {
+				if l.Step < 1 || l.Every <= 0 || l.Max < l.Step {
+					v.add(": capacity needs step ≥ 1, every > 0 and max ≥ step")
+				}
+				if l.Max > v.users {
+					v.add(".max %d: the target has only %d users (set target.users)", l.Max, v.users)
+				}
+			},
+			build: func(l LoadSpec, c CheckSpec) (harness.Executor, error) {
+				cp := &load.Capacity{Client: l.client(), Step: l.Step, Every: l.Every.D(), Max: l.Max, MaxP99: c.MaxP99.D()}
+				if c.MaxErrorRate != nil {
+					cp.MaxErrorRate = *c.MaxErrorRate
+				}
+				return cp, nil
+			},
+			ops: noOps, // stops at the first level that degrades
+		},
+		"sequence": {
+			validate: func(l LoadSpec, v *loadCheck) {
+				if len(l.Steps) == 0 {
+					v.add(".steps: a sequence needs steps")
+				}
+				for i, s := range l.Steps {
+					v.errs = append(v.errs, s.validate(fmt.Sprintf("%s.steps[%d]", v.path, i), v.t)...)
+				}
+			},
+			build: func(l LoadSpec, c CheckSpec) (harness.Executor, error) {
+				seq := &load.Sequence{}
+				for i, st := range l.Steps {
+					e, err := st.executor(c)
+					if err != nil {
+						return nil, fmt.Errorf("steps[%d]: %w", i, err)
+					}
+					seq.Steps = append(seq.Steps, e)
+				}
+				return seq, nil
+			},
+			ops: func(l LoadSpec, users int) int {
+				n := 0
+				for _, st := range l.Steps {
+					n += st.expectedOps(users)
+				}
+				return n
+			},
+		},
+		"pause": {
+			validate: func(l LoadSpec, v *loadCheck) {
+				if l.Duration <= 0 {
+					v.add(".duration: a pause needs a duration > 0")
+				}
+			},
+			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) { return &load.Pause{For: l.Duration.D()}, nil },
+			ops:   noOps,
+		},
+		"fault": {
+			validate: func(l LoadSpec, v *loadCheck) {
+				switch {
+				case l.Fault == nil:
+					v.add(".fault: a fault step needs fault: {kind: ..., hold: ...}")
+				case !knownFault(l.Fault.Kind):
+					v.add(".fault.kind %q: unknown; one of %s", l.Fault.Kind, joinComma(FaultKinds()))
+				case l.Fault.Hold < 0:
+					v.add(".fault.hold cannot be negative")
+				default:
+					if _, err := newFault(*l.Fault); err != nil {
+						v.add(".fault: %v", err)
+					}
+				}
+			},
+			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) {
+				f, err := newFault(*l.Fault)
+				if err != nil {
+					return nil, err
+				}
+				return &load.Nemesis{Fault: f, Hold: l.Fault.Hold.D()}, nil
+			},
+			ops: noOps,
+		},
+	}
+}
+
+// LoadKinds lists the load kinds scenario files accept.
+func LoadKinds() []string {
+	kinds := make([]string, 0)
+	for k := range loadKinds() {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	return kinds
+}
+
+func (l LoadSpec) executor(c CheckSpec) (harness.Executor, error) {
+	k, ok := loadKinds()[l.Kind]
+	if !ok {
+		return nil, fmt.Errorf("kind %q: unknown", l.Kind)
+	}
+	return k.build(l, c)
+}
+
+// expectedOps is the entry's operation estimate (0: unknown kind).
+func (l LoadSpec) expectedOps(users int) int {
+	k, ok := loadKinds()[l.Kind]
+	if !ok {
+		return 0
+	}
+	return k.ops(l, users)
+}

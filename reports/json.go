@@ -6,6 +6,11 @@ import (
 	"io"
 )
 
+// SchemaVersion is the version of report.json's layout: raised when a
+// field changes meaning or goes away (adding a field keeps it).
+// docs/schema/report.schema.json describes it.
+const SchemaVersion = 1
+
 // JSON writes the whole Suite, Records included, as indented JSON that
 // ReadJSON reads back (so reports can be rendered again later, and verdicts
 // recomputed from the Records).
@@ -22,6 +27,7 @@ type JSON struct {
 // Write encodes s.
 func (j JSON) Write(w io.Writer, s Suite) error {
 	s = s.sorted()
+	s.Schema = SchemaVersion
 	if j.OmitEvents {
 		for i := range s.Runs {
 			if rec := s.Runs[i].Record; rec != nil {
@@ -42,11 +48,30 @@ func (j JSON) Write(w io.Writer, s Suite) error {
 	return nil
 }
 
-// ReadJSON reads a Suite written by JSON.
+// ReadJSON reads a Suite written by JSON. A report of another schema
+// version is an error that names the version and the harness that wrote
+// it.
 func ReadJSON(r io.Reader) (Suite, error) {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return Suite{}, fmt.Errorf("reports: read json: %w", err)
+	}
+	var head struct {
+		Schema  int    `json:"schema"`
+		Harness string `json:"harness"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return Suite{}, fmt.Errorf("reports: read json: %w", err)
+	}
+	if head.Schema != 0 && head.Schema != SchemaVersion {
+		by := head.Harness
+		if by == "" {
+			by = "an unknown version"
+		}
+		return Suite{}, fmt.Errorf("reports: read json: schema version %d (written by xrdp-harness %s); this xrdp-harness reads schema version %d: use the version that wrote it", head.Schema, by, SchemaVersion)
+	}
 	var s Suite
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&s); err != nil {
+	if err := json.Unmarshal(raw, &s); err != nil {
 		return Suite{}, fmt.Errorf("reports: read json: %w", err)
 	}
 	return s, nil

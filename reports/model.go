@@ -84,6 +84,12 @@ type CapacityLevel struct {
 
 // Suite is everything one invocation ran.
 type Suite struct {
+	// Schema is the version of this JSON layout (SchemaVersion when
+	// written); 0 in reports written before the field existed, which have
+	// the layout of version 1.
+	Schema int `json:"schema,omitempty"`
+	// Harness is the version of xrdp-harness that wrote the report.
+	Harness     string       `json:"harness,omitempty"`
 	Name        string       `json:"name"`
 	Started     time.Time    `json:"started"`
 	Ended       time.Time    `json:"ended"`

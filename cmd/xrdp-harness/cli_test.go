@@ -125,6 +125,7 @@ var _ = Describe("Ctrl-C", Label("docker"), func() {
 		for _, f := range []string{"report.json", "report.xml", "report.html"} {
 			Expect(filepath.Join(out, f)).To(BeAnExistingFile())
 		}
+		validateReport(filepath.Join(out, "report.json"))
 	})
 })
 
@@ -154,6 +155,7 @@ var _ = Describe("stop signals", Label("docker"), func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(string(md)).To(ContainSubstring("**Interrupted**"))
 			Expect(string(md)).To(ContainSubstring("baseline @ 0.9.21.1"))
+			validateReport(filepath.Join(out, "report.json"))
 		},
 		Entry("SIGTERM", syscall.SIGTERM),
 		Entry("SIGHUP", syscall.SIGHUP),

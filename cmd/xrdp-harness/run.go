@@ -96,7 +96,11 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	write := func(s reports.Suite) error { return writeReports(f.out, cfg.formats, s) }
+	harnessVersion := buildVersion().String()
+	write := func(s reports.Suite) error {
+		s.Harness = harnessVersion
+		return writeReports(f.out, cfg.formats, s)
+	}
 	suite, runErr := scenarios.RunSuite(ctx, scenarios.SuiteOptions{
 		Name:      "xrdp-harness run",
 		Scenarios: cfg.specs,

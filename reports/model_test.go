@@ -3,7 +3,13 @@ package reports
 import (
 	"bytes"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -230,15 +236,58 @@ func TestJSONOmitEvents(t *testing.T) {
 }
 
 func TestWriterFor(t *testing.T) {
-	for _, f := range Formats() {
-		if _, err := WriterFor(f); err != nil {
-			t.Errorf("%s: %v", f, err)
+	exts := map[string]bool{}
+	var types []string
+	for _, f := range FormatTable() {
+		for _, name := range append([]string{f.Name, strings.ToUpper(f.Name)}, f.Aliases...) {
+			w, err := WriterFor(name)
+			if err != nil || reflect.TypeOf(w) != reflect.TypeOf(f.Writer) || Ext(name) != f.Ext {
+				t.Errorf("%s: writer %T, %v, ext %q", name, w, err, Ext(name))
+			}
 		}
-		if Ext(f) == "" {
-			t.Errorf("%s has no extension", f)
+		if f.Ext == "" || exts[f.Ext] {
+			t.Errorf("%s: extension %q empty or shared", f.Name, f.Ext)
 		}
+		exts[f.Ext] = true
+		var b strings.Builder
+		if err := f.Writer.Write(&b, fixtureSuite()); err != nil || b.Len() == 0 {
+			t.Errorf("%s: wrote %d bytes, %v", f.Name, b.Len(), err)
+		}
+		types = append(types, reflect.TypeOf(f.Writer).Name())
 	}
-	if _, err := WriterFor("pdf"); err == nil || !strings.Contains(err.Error(), `"pdf"`) {
+	sort.Strings(types)
+	if want := writerTypes(t); !slices.Equal(types, want) {
+		t.Errorf("FormatTable has %v; the package defines the writers %v: add a line per format", types, want)
+	}
+	if _, err := WriterFor("pdf"); err == nil || !strings.Contains(err.Error(), `"pdf"`) || !strings.Contains(err.Error(), "html") {
 		t.Errorf("unknown format: %v", err)
 	}
+}
+
+// writerTypes lists the types of this package's non-test files with a
+// Write(io.Writer, Suite) method (WriterFunc, the adapter, aside).
+func writerTypes(t *testing.T) []string {
+	t.Helper()
+	pkgs, err := parser.ParseDir(token.NewFileSet(), ".", func(fi fs.FileInfo) bool {
+		return !strings.HasSuffix(fi.Name(), "_test.go")
+	}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range pkgs {
+		for _, f := range p.Files {
+			for _, d := range f.Decls {
+				fn, ok := d.(*ast.FuncDecl)
+				if !ok || fn.Recv == nil || fn.Name.Name != "Write" || fn.Type.Params.NumFields() != 2 {
+					continue
+				}
+				if id, ok := fn.Recv.List[0].Type.(*ast.Ident); ok && id.Name != "WriterFunc" {
+					out = append(out, id.Name)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

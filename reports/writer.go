@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -26,37 +27,60 @@ var (
 	_ Writer = WriterFunc(nil)
 )
 
-// Formats are the names WriterFor knows.
-func Formats() []string { return []string{"json", "junit", "markdown", "html"} }
-
-// Ext is the usual file extension of a format (".json", ".xml", ".md",
-// ".html"); "" for an unknown one.
-func Ext(format string) string {
-	switch strings.ToLower(strings.TrimSpace(format)) {
-	case "json":
-		return ".json"
-	case "junit", "xml":
-		return ".xml"
-	case "markdown", "md":
-		return ".md"
-	case "html":
-		return ".html"
-	}
-	return ""
+// Format is one report format: its name (what --format takes), other
+// names accepted for it, the extension of its file, and its writer with
+// default settings.
+type Format struct {
+	Name    string
+	Aliases []string
+	Ext     string
+	Writer  Writer
 }
 
-// WriterFor returns the writer of a format, with default settings: "json",
-// "junit" (also "xml"), "markdown" (also "md"), "html".
-func WriterFor(format string) (Writer, error) {
-	switch strings.ToLower(strings.TrimSpace(format)) {
-	case "json":
-		return JSON{}, nil
-	case "junit", "xml":
-		return JUnit{}, nil
-	case "markdown", "md":
-		return Markdown{}, nil
-	case "html":
-		return HTML{}, nil
+// FormatTable is the catalog of report formats; Formats, Ext and WriterFor
+// read it, and the CLI builds its --format help and checks from it.
+func FormatTable() []Format {
+	return []Format{
+		{Name: "json", Ext: ".json", Writer: JSON{}},
+		{Name: "junit", Aliases: []string{"xml"}, Ext: ".xml", Writer: JUnit{}},
+		{Name: "markdown", Aliases: []string{"md"}, Ext: ".md", Writer: Markdown{}},
+		{Name: "html", Ext: ".html", Writer: HTML{}},
 	}
-	return nil, fmt.Errorf("reports: unknown format %q (want json, junit, markdown or html)", format)
+}
+
+// Formats are the names WriterFor knows (without aliases), in table order.
+func Formats() []string {
+	var out []string
+	for _, f := range FormatTable() {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+// LookupFormat finds a format by name or alias (case and spaces ignored).
+func LookupFormat(name string) (Format, bool) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	for _, f := range FormatTable() {
+		if f.Name == name || slices.Contains(f.Aliases, name) {
+			return f, true
+		}
+	}
+	return Format{}, false
+}
+
+// Ext is the file extension of a format (".json", ".xml", ".md", ".html");
+// "" for an unknown one.
+func Ext(format string) string {
+	f, _ := LookupFormat(format)
+	return f.Ext
+}
+
+// WriterFor returns the writer of a format (by name or alias), with default
+// settings.
+func WriterFor(format string) (Writer, error) {
+	f, ok := LookupFormat(format)
+	if !ok {
+		return nil, fmt.Errorf("reports: unknown format %q (want one of %s)", format, strings.Join(Formats(), ", "))
+	}
+	return f.Writer, nil
 }

@@ -64,10 +64,19 @@ each other one: the FROM side of a comparison is expected to show the defect
 		") or a .yaml file; repeatable; default: "+strings.Join(scenarios.DefaultOrder, ", "))
 	fs.Var(&f.compare, "compare", "upgrade comparison FROM:TO by version label, repeatable; default: the first version to each other one")
 	fs.BoolVar(&f.noCompare, "no-compare", false, "write no comparison")
-	fs.StringVar(&f.out, "out", "out", "directory for the reports (report.json, report.xml, report.md, report.html)")
+	fs.StringVar(&f.out, "out", "out", "directory for the reports ("+reportFiles()+")")
 	fs.Var(&f.formats, "format", "report formats, comma-separated: "+strings.Join(reports.Formats(), ", ")+" (default: all)")
 	fs.StringVar(&f.tty, "progress", "auto", "progress display: auto, bars or lines")
 	return cmd
+}
+
+// reportFiles names the report files of every format.
+func reportFiles() string {
+	var names []string
+	for _, fm := range reports.FormatTable() {
+		names = append(names, "report"+fm.Ext)
+	}
+	return strings.Join(names, ", ")
 }
 
 // runSuite is the main job: every scenario on every version, reports

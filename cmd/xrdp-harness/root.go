@@ -19,6 +19,7 @@ func commands() []*cobra.Command {
 		newImagesCmd(),
 		newCleanCmd(),
 		newLintCmd(),
+		newJudgeCmd(),
 		newSchemaCmd(),
 		newVersionCmd(),
 	}

@@ -109,13 +109,7 @@ func NewBuilder(opts ...BuilderOption) (*Builder, error) {
 		catalog:    DefaultCatalog(),
 		logw:       io.Discard,
 		locks:      map[string]*sync.Mutex{},
-	}
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		b.cacheDir = filepath.Join(d, "xrdp-harness")
-	} else if home, err := os.UserHomeDir(); err == nil {
-		b.cacheDir = filepath.Join(home, ".cache", "xrdp-harness")
-	} else {
-		b.cacheDir = filepath.Join(os.TempDir(), "xrdp-harness")
+		cacheDir:   DefaultCacheDir(),
 	}
 	for _, o := range opts {
 		if err := o(b); err != nil {
@@ -134,6 +128,18 @@ func NewBuilder(opts ...BuilderOption) (*Builder, error) {
 	}
 	b.docker = docker
 	return b, nil
+}
+
+// DefaultCacheDir is the builder's cache dir unless WithCacheDir says
+// otherwise: $XDG_CACHE_HOME/xrdp-harness or ~/.cache/xrdp-harness.
+func DefaultCacheDir() string {
+	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
+		return filepath.Join(d, "xrdp-harness")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".cache", "xrdp-harness")
+	}
+	return filepath.Join(os.TempDir(), "xrdp-harness")
 }
 
 func newDockerClient() (*client.Client, error) {
@@ -219,8 +225,7 @@ func (r recipe) tag() string {
 type dockerfileData struct {
 	Version, Flavour, Base, Release string
 	RuntimePackages, BuildPackages  string
-	TarballName                     string
-	ConfigureFlags, CFLAGS          string
+	TarballSHA256                   string
 	Autoreconf                      string
 }
 
@@ -269,29 +274,30 @@ func (b *Builder) recipe(ctx context.Context, spec ImageSpec) (recipe, error) {
 		d.Version = tb.Version
 		suiteRelease = DebianRelease{Suite: sourceSuite, Release: sourceSuite, Security: true}
 		d.Release = sourceSuite
-		d.TarballName = tb.Name
+		d.TarballSHA256 = tb.SHA256
 		d.RuntimePackages = commonPackages + " " + sourceLibPackages
 		d.BuildPackages = sourceToolPackages + " " + sourceLibPackages
-		d.CFLAGS = strings.TrimSpace("-O2 -g -Wno-error=deprecated-declarations " + src.CFLAGS)
+		if err := CheckBuildOptions(src); err != nil {
+			return recipe{}, err
+		}
+		// Flags and CFLAGS reach configure as argv entries read from files
+		// of the build context, never as Dockerfile or shell text.
+		var flags bytes.Buffer
 		for _, f := range src.ConfigureFlags {
-			if strings.ContainsAny(f, "\"'`$\\\n;&|") {
-				return recipe{}, fmt.Errorf("containers: configure flag %q: quotes, $, ; and & are not allowed; pass plain --flag=value words", f)
-			}
+			flags.WriteString(f + "\n")
 		}
-		if strings.ContainsAny(src.CFLAGS, "\"'`$\\\n;&|") {
-			return recipe{}, fmt.Errorf("containers: CFLAGS %q: quotes, $, ; and & are not allowed", src.CFLAGS)
-		}
-		d.ConfigureFlags = strings.Join(src.ConfigureFlags, " ")
+		files["src/configure-flags"] = flags.Bytes()
+		files["src/cflags"] = []byte(strings.TrimSpace("-O2 -g -Wno-error=deprecated-declarations "+src.CFLAGS) + "\n")
 		if src.Autoreconf {
 			d.Autoreconf = "yes"
 		}
-		files["src/"+tb.Name] = tb.Data
+		files["src/"+tarballFile] = tb.Data
 		for i, p := range src.Patches {
 			data, err := os.ReadFile(p)
 			if err != nil {
 				return recipe{}, fmt.Errorf("containers: read patch for xrdp %s: %w", tb.Version, err)
 			}
-			files[fmt.Sprintf("src/patches/%02d-%s", i, filepath.Base(p))] = data
+			files[fmt.Sprintf("src/patches/%02d.patch", i)] = data
 		}
 		tmplName = "Dockerfile.source"
 	}

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/xrdp-harness/xrdp-harness/containers/agent/ini"
 )
 
 // Option configures one xrdp container. Options reject bad values with an
@@ -203,16 +206,19 @@ func WithIni(settings ...IniSetting) Option {
 }
 
 func (s IniSetting) validate() error {
-	if s.File != path.Base(s.File) || !strings.HasSuffix(s.File, ".ini") {
+	if s.File != path.Base(s.File) || !strings.HasSuffix(s.File, ".ini") || strings.ContainsAny(s.File, " \t\r\n") {
 		return fmt.Errorf("ini setting %s: file %q: want a file name under /etc/xrdp such as sesman.ini or xrdp.ini", s, s.File)
 	}
-	for _, f := range []string{s.Section, s.Key} {
-		if f == "" || strings.ContainsAny(f, "\t\n\r[]=") {
-			return fmt.Errorf("ini setting %s: section and key must be non-empty without tabs, newlines, brackets or '='", s)
-		}
+	// The agent edits the file inside the container with these rules: the
+	// host applies the same ones, so a bad key fails here, not after a build.
+	if err := ini.Check(s.Section, s.Key, s.Value); err != nil {
+		return fmt.Errorf("ini setting %s: %w", s, err)
 	}
-	if strings.ContainsAny(s.Value, "\t\n\r") {
-		return fmt.Errorf("ini setting %s: value must not contain tabs or newlines", s)
+	if strings.ContainsAny(s.Section+s.Key, "\t") || strings.Contains(s.Key, "=") {
+		return fmt.Errorf("ini setting %s: section and key must not contain tabs or '='", s)
+	}
+	if strings.ContainsAny(s.Value, "\t") {
+		return fmt.Errorf("ini setting %s: value must not contain tabs", s)
 	}
 	return nil
 }
@@ -277,8 +283,48 @@ func WithResources(r Resources) Option {
 }
 
 // WithCapabilities adds Linux capabilities (NET_ADMIN for network faults).
+// ALL and SYS_ADMIN are refused: they make the target a privileged container
+// that can reach the host, which no fault of the harness needs.
 func WithCapabilities(caps ...string) Option {
-	return func(c *config) error { c.capAdd = append(c.capAdd, caps...); return nil }
+	return func(c *config) error {
+		for _, cp := range caps {
+			if err := checkCapability(cp); err != nil {
+				return err
+			}
+		}
+		c.capAdd = append(c.capAdd, caps...)
+		return nil
+	}
+}
+
+// grantable are the capabilities a target may get (faults and probes need
+// NET_ADMIN, SYS_PTRACE, KILL at most; the rest are harmless inside the
+// container's namespaces).
+var grantable = []string{"NET_ADMIN", "NET_RAW", "SYS_PTRACE", "KILL", "SYS_NICE", "SYS_RESOURCE", "IPC_LOCK", "SYS_TIME"}
+
+func checkCapability(cp string) error {
+	if slices.Contains(grantable, strings.TrimPrefix(cp, "CAP_")) {
+		return nil
+	}
+	return fmt.Errorf("capability %q: not granted to a target; one of %s (ALL and SYS_ADMIN would let the container reach the host)",
+		cp, strings.Join(grantable, ", "))
+}
+
+// CheckOptions applies opts to a scratch configuration and reports every
+// option that refuses its value, without touching Docker: a preflight of
+// what Run would be given.
+func CheckOptions(opts ...Option) error {
+	c := defaultConfig()
+	var errs []error
+	for _, o := range opts {
+		if err := o(&c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.source != nil {
+		errs = append(errs, CheckBuildOptions(*c.source))
+	}
+	return errors.Join(errs...)
 }
 
 // WithStartupTimeout bounds the wait for readiness (default 90s).

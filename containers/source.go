@@ -23,11 +23,15 @@ import (
 // tar with configure and configure.ac at its top, and its configure.ac names
 // Version.
 type tarball struct {
-	Name    string // file name used in the build context
+	Name    string // the file's own name (for messages; the build context uses tarballFile)
 	Data    []byte
 	SHA256  string
 	Version string
 }
+
+// tarballFile is the tarball's name inside the build context: fixed, so
+// that nothing the user named reaches the Dockerfile or a shell.
+const tarballFile = "xrdp.tar.gz"
 
 // maxTarball bounds what is read from disk or the network (xrdp releases are
 // 2-3 MB).
@@ -40,19 +44,17 @@ func loadTarball(ctx context.Context, src Source, want, cacheDir string) (*tarba
 	var data []byte
 	var err error
 	name := path.Base(src.Tarball)
+	if err := checkTarballRef(src); err != nil {
+		return nil, err
+	}
 	switch {
 	case strings.HasPrefix(src.Tarball, "https://"):
-		if src.SHA256 == "" {
-			return nil, fmt.Errorf("containers: fetch %s: a URL needs its sha256; append #sha256=<hex> (sha256sum of the file)", src.Tarball)
-		}
 		u, perr := url.Parse(src.Tarball)
 		if perr != nil {
 			return nil, fmt.Errorf("containers: fetch %s: %w", src.Tarball, perr)
 		}
 		name = path.Base(u.Path)
 		data, err = download(ctx, src.Tarball, src.SHA256, cacheDir)
-	case strings.Contains(src.Tarball, "://"):
-		return nil, fmt.Errorf("containers: fetch %s: only https URLs and local paths are accepted", src.Tarball)
 	default:
 		data, err = readLimited(src.Tarball)
 	}
@@ -73,6 +75,93 @@ func loadTarball(ctx context.Context, src Source, want, cacheDir string) (*tarba
 		return nil, fmt.Errorf("containers: inspect %s: the tarball is xrdp %s, not the requested %s", src.Tarball, version, want)
 	}
 	return &tarball{Name: name, Data: data, SHA256: got, Version: version}, nil
+}
+
+var sha256RE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// checkTarballRef checks how a tarball is named, without reading it: an
+// https URL with a well-formed sha256, or a local path.
+func checkTarballRef(src Source) error {
+	var errs []error
+	switch {
+	case strings.HasPrefix(src.Tarball, "https://"):
+		if src.SHA256 == "" {
+			errs = append(errs, fmt.Errorf("containers: tarball %s: a URL needs its sha256; append #sha256=<hex> (sha256sum of the file)", src.Tarball))
+		}
+		if u, err := url.Parse(src.Tarball); err != nil || u.Host == "" {
+			errs = append(errs, fmt.Errorf("containers: tarball %q: not a valid https URL", src.Tarball))
+		}
+	case strings.Contains(src.Tarball, "://"):
+		errs = append(errs, fmt.Errorf("containers: tarball %s: only https URLs and local paths are accepted (plain http can be tampered with)", src.Tarball))
+	case src.Tarball == "":
+		errs = append(errs, errors.New("containers: tarball: empty; give a local .tar.gz path or an https URL"))
+	}
+	if src.SHA256 != "" && !sha256RE.MatchString(strings.ToLower(src.SHA256)) {
+		errs = append(errs, fmt.Errorf("containers: tarball %s: sha256 %q: want 64 hex digits (the output of sha256sum)", src.Tarball, src.SHA256))
+	}
+	return errors.Join(errs...)
+}
+
+var (
+	configureFlagRE = regexp.MustCompile(`^(--[A-Za-z0-9][A-Za-z0-9_-]*(=.*)?|[A-Za-z_][A-Za-z0-9_]*=.*)$`)
+	// maxBuildArg bounds a flag or CFLAGS (they are argv words, not scripts).
+	maxBuildArg = 4096
+)
+
+// CheckBuildOptions checks a source build's options without Docker: the
+// tarball reference, each configure flag (a --flag[=value] or VAR=value
+// word, passed as one argv entry), CFLAGS (one line), patch files.
+func CheckBuildOptions(src Source) error {
+	errs := []error{checkTarballRef(src)}
+	for _, f := range src.ConfigureFlags {
+		if !configureFlagRE.MatchString(f) || strings.ContainsAny(f, "\x00\r\n") || len(f) > maxBuildArg {
+			errs = append(errs, fmt.Errorf("containers: configure flag %q: want one --flag or --flag=value (or VAR=value) word on one line", f))
+		}
+	}
+	if strings.ContainsAny(src.CFLAGS, "\x00\r\n") || len(src.CFLAGS) > maxBuildArg {
+		errs = append(errs, fmt.Errorf("containers: CFLAGS %q: want compiler flags on one line", src.CFLAGS))
+	}
+	for _, p := range src.Patches {
+		if strings.HasPrefix(p, "embedded:") {
+			continue
+		}
+		fi, err := os.Stat(p)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("containers: patch %s: %w; give the path of a patch file", p, err))
+		case !fi.Mode().IsRegular():
+			errs = append(errs, fmt.Errorf("containers: patch %s: not a regular file", p))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// InspectSource checks a source build before any Docker work: its options
+// (CheckBuildOptions) and, for a local tarball or a URL already in cacheDir,
+// that the file is a gzip tar of an xrdp release (of version want, when
+// given) whose sha256 matches. It returns the tarball's version ("" when a
+// URL is not downloaded yet: its sum is checked when it is fetched).
+func InspectSource(src Source, want, cacheDir string) (string, error) {
+	optErr := CheckBuildOptions(src)
+	if checkTarballRef(src) != nil {
+		return "", optErr // it says what is wrong with the reference
+	}
+	if strings.HasPrefix(src.Tarball, "https://") {
+		if _, err := os.Stat(cachedTarball(cacheDir, src.SHA256)); err != nil {
+			return "", optErr
+		}
+	}
+	tb, err := loadTarball(context.Background(), src, want, cacheDir)
+	if err != nil {
+		return "", errors.Join(optErr, err)
+	}
+	return tb.Version, optErr
+}
+
+// cachedTarball is where a downloaded tarball is kept: named by its sum,
+// which checkTarballRef has made 64 hex digits (never a path).
+func cachedTarball(cacheDir, sum string) string {
+	return filepath.Join(cacheDir, "tarballs", strings.ToLower(sum)+".tar.gz")
 }
 
 func readLimited(p string) ([]byte, error) {
@@ -97,7 +186,10 @@ func readLimited(p string) ([]byte, error) {
 // download fetches a URL once: later calls read the cached copy named by its
 // sum.
 func download(ctx context.Context, rawURL, sum, cacheDir string) ([]byte, error) {
-	cached := filepath.Join(cacheDir, "tarballs", strings.ToLower(sum)+".tar.gz")
+	if !sha256RE.MatchString(strings.ToLower(sum)) {
+		return nil, fmt.Errorf("containers: fetch %s: sha256 %q: want 64 hex digits", rawURL, sum)
+	}
+	cached := cachedTarball(cacheDir, sum)
 	if data, err := os.ReadFile(cached); err == nil {
 		return data, nil
 	}

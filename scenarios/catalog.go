@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -171,7 +172,7 @@ func (p *params) float(key string) float64 {
 		return 0
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 {
+	if err != nil || !(f >= 0) || math.IsInf(f, 0) {
 		p.bad(key, v, "a number ≥ 0")
 	}
 	return f
@@ -195,8 +196,8 @@ func (p *params) dur(key string) time.Duration {
 		return 0
 	}
 	d, err := time.ParseDuration(v)
-	if err != nil {
-		p.bad(key, v, "a duration such as 100ms")
+	if err != nil || d < 0 || d > maxSpan {
+		p.bad(key, v, "a duration 0..24h such as 100ms")
 	}
 	return d
 }

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/load"
@@ -51,8 +52,8 @@ func loadKinds() map[string]loadKind {
 	return map[string]loadKind{
 		"reconnect-storm": {
 			validate: func(l LoadSpec, v *loadCheck) {
-				if l.Cycles < 1 {
-					v.add(".cycles %d: want at least 1", l.Cycles)
+				if l.Cycles < 1 || l.Cycles > MaxOps {
+					v.add(".cycles %d: want 1..%d", l.Cycles, MaxOps)
 				}
 				if l.Concurrency < 0 {
 					v.add(".concurrency %d: cannot be negative (0 means all users at once)", l.Concurrency)
@@ -66,8 +67,10 @@ func loadKinds() map[string]loadKind {
 		},
 		"constant": {
 			validate: func(l LoadSpec, v *loadCheck) {
-				if l.Rate <= 0 || l.Duration <= 0 {
-					v.add(": constant needs rate > 0 (logins per second) and duration > 0")
+				// Written so that NaN fails (it once reached make() as a
+				// negative length).
+				if !(l.Rate > 0 && l.Rate <= maxRate) || l.Duration <= 0 {
+					v.add(": rate %v, duration %v: constant needs a rate in (0, %d] logins per second and a duration > 0", l.Rate, l.Duration.D(), maxRate)
 				}
 			},
 			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) {
@@ -78,8 +81,8 @@ func loadKinds() map[string]loadKind {
 		},
 		"ramp": {
 			validate: func(l LoadSpec, v *loadCheck) {
-				if l.From < 0 || l.To < 0 || l.From+l.To == 0 || l.Duration <= 0 {
-					v.add(": ramp needs from/to rates ≥ 0 (not both 0) and duration > 0")
+				if !(l.From >= 0 && l.From <= maxRate) || !(l.To >= 0 && l.To <= maxRate) || l.From+l.To == 0 || l.Duration <= 0 {
+					v.add(": from %v, to %v, duration %v: ramp needs rates in [0, %d] logins per second (not both 0) and a duration > 0", l.From, l.To, l.Duration.D(), maxRate)
 				}
 			},
 			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) {
@@ -91,8 +94,8 @@ func loadKinds() map[string]loadKind {
 		},
 		"burst": {
 			validate: func(l LoadSpec, v *loadCheck) {
-				if l.N < 1 {
-					v.add(".n %d: want at least 1 login", l.N)
+				if l.N < 1 || l.N > MaxOps {
+					v.add(".n %d: want 1..%d logins", l.N, MaxOps)
 				}
 			},
 			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) {
@@ -102,8 +105,8 @@ func loadKinds() map[string]loadKind {
 		},
 		"capacity": {
 			validate: func(l LoadSpec, v *loadCheck) {
-				if l.Step < 1 || l.Every <= 0 || l.Max < l.Step {
-					v.add(": capacity needs step ≥ 1, every > 0 and max ≥ step")
+				if l.Step < 1 || l.Every <= 0 || l.Max < l.Step || l.Every.D() > time.Hour {
+					v.add(": step %d, every %v, max %d: capacity needs step ≥ 1, every in (0, 1h] and max ≥ step", l.Step, l.Every.D(), l.Max)
 				}
 				if l.Max > v.users {
 					v.add(".max %d: the target has only %d users (set target.users)", l.Max, v.users)
@@ -162,8 +165,8 @@ func loadKinds() map[string]loadKind {
 					v.add(".fault: a fault step needs fault: {kind: ..., hold: ...}")
 				case !knownFault(l.Fault.Kind):
 					v.add(".fault.kind %q: unknown; one of %s", l.Fault.Kind, joinComma(FaultKinds()))
-				case l.Fault.Hold < 0:
-					v.add(".fault.hold cannot be negative")
+				case l.Fault.Hold < 0 || l.Fault.Hold.D() > maxSpan:
+					v.add(".fault.hold %v: want 0..24h", l.Fault.Hold.D())
 				default:
 					if _, err := newFault(*l.Fault); err != nil {
 						v.add(".fault: %v", err)

@@ -2,14 +2,18 @@ package scenarios
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/xrdp-harness/xrdp-harness/containers"
 )
 
 // Spec is one scenario as written in a YAML file: the target's settings, the
@@ -178,12 +182,13 @@ func (s Spec) Validate() []error {
 	if t.DisplayOffset < 0 || t.DisplayOffset > 30000 {
 		add("target.displayOffset %d: want 1..30000 (0 means the version's default, 10)", t.DisplayOffset)
 	}
-	if t.MaxSessions < 0 {
-		add("target.maxSessions %d: cannot be negative", t.MaxSessions)
+	if t.MaxSessions < 0 || t.MaxSessions > 10000 {
+		add("target.maxSessions %d: want 1..10000 (0 means the version's default, 50)", t.MaxSessions)
 	}
-	for i, c := range t.Capabilities {
-		if c != strings.ToUpper(c) || c == "" {
-			add("target.capabilities[%d] %q: want a capability name such as NET_ADMIN", i, c)
+	errs = append(errs, t.validateContainer()...)
+	for i, v := range s.Versions {
+		if !versionPrefixRE.MatchString(v) {
+			add("versions[%d] %q: want a release such as 0.9.21.1 or a prefix ending in a dot such as 0.9.", i, v)
 		}
 	}
 	if len(s.Load) == 0 {
@@ -199,8 +204,8 @@ func (s Spec) Validate() []error {
 		} else if !knownFault(f.Kind) {
 			add("%s.kind %q: unknown; one of %s", p, f.Kind, strings.Join(FaultKinds(), ", "))
 		}
-		if f.At < 0 || f.Hold < 0 {
-			add("%s: at and hold cannot be negative", p)
+		if f.At < 0 || f.Hold < 0 || f.At.D() > maxSpan || f.Hold.D() > maxSpan {
+			add("%s: at %v, hold %v: want 0..24h each", p, f.At.D(), f.Hold.D())
 		}
 		if knownFault(f.Kind) {
 			if _, err := newFault(f); err != nil {
@@ -208,16 +213,34 @@ func (s Spec) Validate() []error {
 			}
 		}
 	}
-	if r := s.Checks.MaxErrorRate; r != nil && (*r < 0 || *r > 1) {
+	c := s.Checks
+	if r := c.MaxErrorRate; r != nil && !(*r >= 0 && *r <= 1) {
 		add("checks.maxErrorRate %v: want a fraction 0..1", *r)
+	}
+	for _, d := range []struct {
+		name string
+		v    Duration
+	}{{"maxP99", c.MaxP99}, {"maxRecovery", c.MaxRecovery}, {"zombieGrace", c.ZombieGrace}, {"staleGrace", c.StaleGrace}} {
+		if d.v < 0 || d.v.D() > time.Hour {
+			add("checks.%s %v: want 0..1h (0 means the detector's default)", d.name, d.v.D())
+		}
+	}
+	if n := c.FinalSessions; n != nil && (*n < 0 || *n > 10000) {
+		add("checks.finalSessions %d: want 0..10000", *n)
+	}
+	if ops := s.opsBound(); ops > MaxOps {
+		add("load: about %.3g logins in all; at most %d fit in one run (lower rate, duration, cycles or n)", ops, MaxOps)
 	}
 	for i, name := range s.Checks.Skip {
 		if !knownChecker(name) {
 			add("checks.skip[%d] %q: unknown checker; one of %s", i, name, strings.Join(CheckerNames(), ", "))
 		}
 	}
-	if s.Settle < 0 || s.MaxDuration < 0 {
-		add("settle and maxDuration cannot be negative")
+	if s.Settle < 0 || s.Settle.D() > time.Hour {
+		add("settle %v: want 0..1h (0 means 5s)", s.Settle.D())
+	}
+	if s.MaxDuration < 0 || s.MaxDuration.D() > maxSpan {
+		add("maxDuration %v: want 0..24h (0 means 10m)", s.MaxDuration.D())
 	}
 	return errs
 }
@@ -245,8 +268,16 @@ func (l LoadSpec) validate(p string, t TargetSpec) []error {
 	if l.Users > users {
 		add(".users %d: the target has only %d (set target.users)", l.Users, users)
 	}
-	if l.Hold < 0 || l.Think < 0 || l.Timeout < 0 {
-		add(": hold, think and timeout cannot be negative")
+	if l.Hold < 0 || l.Think < 0 || l.Timeout < 0 || l.Hold.D() > time.Hour || l.Think.D() > time.Hour || l.Timeout.D() > 10*time.Minute {
+		add(": hold %v, think %v, timeout %v: want hold and think 0..1h, timeout 0..10m", l.Hold.D(), l.Think.D(), l.Timeout.D())
+	}
+	switch l.BPP {
+	case 0, 8, 15, 16, 24, 32:
+	default:
+		add(".bpp %d: want 8, 15, 16, 24 or 32 (0: the client's default)", l.BPP)
+	}
+	if l.Duration < 0 || l.Duration.D() > maxSpan {
+		add(".duration %v: want 0..24h", l.Duration.D())
 	}
 	switch k, ok := loadKinds()[l.Kind]; {
 	case ok:
@@ -257,6 +288,93 @@ func (l LoadSpec) validate(p string, t TargetSpec) []error {
 		add(".kind: missing; one of %s", joinComma(LoadKinds()))
 	default:
 		add(".kind %q: unknown; one of %s", l.Kind, joinComma(LoadKinds()))
+	}
+	return errs
+}
+
+// Bounds of a scenario: a run is a load test of one xrdp, not a soak test
+// of the host running the harness.
+const (
+	// MaxOps bounds the logins of one run (every load entry together).
+	MaxOps = 100000
+	// maxRate bounds a constant or ramp rate, logins per second.
+	maxRate = 1000
+	// maxSpan bounds durations of the load and the fault schedule.
+	maxSpan = 24 * time.Hour
+)
+
+var versionPrefixRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)*\.?$`)
+
+// opsBound is an upper estimate of the logins the load asks for, in
+// floating point so that no field can overflow it.
+func (s Spec) opsBound() float64 {
+	users := float64(cmp.Or(s.Target.Users, defaultUsers))
+	var count func(l LoadSpec) float64
+	count = func(l LoadSpec) float64 {
+		u := users
+		if l.Users > 0 {
+			u = float64(l.Users)
+		}
+		switch l.Kind {
+		case "reconnect-storm":
+			return u * float64(l.Cycles)
+		case "burst":
+			return float64(l.N)
+		case "constant":
+			return l.Rate * l.Duration.D().Seconds()
+		case "ramp":
+			return (l.From + l.To) / 2 * l.Duration.D().Seconds()
+		case "capacity":
+			return float64(l.Max)
+		case "sequence":
+			n := 0.0
+			for _, st := range l.Steps {
+				n += count(st)
+			}
+			return n
+		}
+		return 0
+	}
+	n := 0.0
+	for _, l := range s.Load {
+		n += count(l)
+	}
+	if math.IsNaN(n) {
+		return 0 // a NaN field is reported by its own check
+	}
+	return n
+}
+
+// validateContainer checks the target's container settings with the rules
+// the containers package applies when it boots one.
+func (t TargetSpec) validateContainer() []error {
+	var errs []error
+	add := func(field string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("target.%s: %w", field, err))
+		}
+	}
+	if t.Policy != "" {
+		add("policy", containers.CheckOptions(containers.WithPolicy(t.Policy)))
+	}
+	add("reconnectScript", containers.CheckOptions(containers.WithReconnectScript(containers.ReconnectScript{
+		RunTime: t.Reconnect.RunTime.D(), Align: t.Reconnect.Align.D()})))
+	for i, in := range t.Ini {
+		_, err := containers.ParseIniSetting(in)
+		add(fmt.Sprintf("ini[%d]", i), err)
+	}
+	r := t.Resources
+	if !(r.CPUs >= 0 && r.CPUs <= 256) {
+		add("resources.cpus", fmt.Errorf("%v: want 0..256 cores (0: no limit)", r.CPUs))
+	}
+	if r.MemoryMB < 0 || (r.MemoryMB > 0 && r.MemoryMB < 64) {
+		add("resources.memoryMB", fmt.Errorf("%d: want at least 64 (xrdp, sesman and one Xvnc), 0 for no limit", r.MemoryMB))
+	}
+	if r.PidsLimit < 0 || (r.PidsLimit > 0 && r.PidsLimit < 32) {
+		add("resources.pids", fmt.Errorf("%d: want at least 32 (the daemons and one session), 0 for no limit", r.PidsLimit))
+	}
+	for i, c := range t.Capabilities {
+		add(fmt.Sprintf("capabilities[%d]", i), containers.CheckOptions(containers.WithCapabilities(c)))
 	}
 	return errs
 }

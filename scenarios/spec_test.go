@@ -54,7 +54,25 @@ func TestParseRejectsBadInput(t *testing.T) {
 		{"two documents", "name: x\nload:\n  - kind: burst\n    n: 1\n---\nname: y\n", []string{"more than one YAML document"}},
 		{"sequence steps are checked", "name: x\nload:\n  - kind: sequence\n    steps:\n      - kind: burst\n",
 			[]string{"load[0].steps[0].n 0"}},
-		{"bad ini override", "name: x\ntarget:\n  ini: [\"sesman.ini:MaxSessions\"]\nload:\n  - kind: burst\n    n: 1\n", nil},
+		{"bad ini override", "name: x\ntarget:\n  ini: [\"sesman.ini:MaxSessions\"]\nload:\n  - kind: burst\n    n: 1\n",
+			[]string{"target.ini[0]", "file:section.key=value"}},
+		// The agent's own rules (containers/agent/ini) refuse these inside
+		// the container; the host must refuse them first.
+		{"ini key like a comment", "name: x\ntarget:\n  ini: [\"sesman.ini:Sessions.#x=1\", \"sesman.ini:Sessions.;y=1\", \"sesman.ini:Sessions. =1\"]\nload:\n  - kind: burst\n    n: 1\n",
+			[]string{"target.ini[0]", "target.ini[1]", "target.ini[2]", "starts like a comment"}},
+		{"NaN rate", "name: x\nload:\n  - {kind: constant, rate: .nan, duration: 1s}\n", []string{"load[0]: rate NaN", "(0, 1000]"}},
+		{"unbounded constant", "name: x\nload:\n  - {kind: constant, rate: 1000, duration: 2000h}\n",
+			[]string{"load[0].duration 2000h0m0s: want 0..24h", "at most 100000"}},
+		{"huge cycles", "name: x\nload:\n  - {kind: reconnect-storm, cycles: 1e12}\n", []string{"load[0].cycles 1000000000000: want 1..100000"}},
+		{"NaN and infinite thresholds", "name: x\nload:\n  - {kind: burst, n: 1}\nchecks:\n  maxErrorRate: .nan\n  maxP99: -1s\n",
+			[]string{"checks.maxErrorRate NaN", "checks.maxP99 -1s"}},
+		{"bad target", "name: x\ntarget:\n  policy: Everyone\n  maxSessions: 99999\n  reconnectScript: {runTime: 2h}\n  resources: {cpus: .inf, memoryMB: 10, pids: -1}\n  capabilities: [ALL, SYS_ADMIN]\nload:\n  - {kind: burst, n: 1, bpp: 7}\n",
+			[]string{"target.policy: policy \"Everyone\"", "target.maxSessions 99999", "target.reconnectScript", "target.resources.cpus: +Inf",
+				"target.resources.memoryMB: 10: want at least 64", "target.resources.pids: -1", "target.capabilities[0]: capability \"ALL\"",
+				"target.capabilities[1]", "load[0].bpp 7"}},
+		{"bad versions", "name: x\nversions: [\"\", \"zero\"]\nload:\n  - {kind: burst, n: 1}\n", []string{"versions[0] \"\"", "versions[1] \"zero\""}},
+		{"NaN fault param", "name: x\nload:\n  - {kind: burst, n: 1}\nfaults:\n  - {kind: sigchld-loss, params: {probability: NaN}}\n",
+			[]string{"probability=\"NaN\""}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := Parse(tc.name+".yaml", strings.NewReader(tc.yaml))

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/xrdp-harness/xrdp-harness/scenarios"
 )
 
 // commands lists the subcommands in the order `xrdp-harness --help` shows
@@ -107,11 +109,12 @@ var _ pflag.Value = (*listFlag)(nil)
 func (l *listFlag) String() string { return strings.Join(*l, ",") }
 func (l *listFlag) Type() string   { return "list" }
 
+// Set refuses empty items: `--version ""` must not mean the defaults.
 func (l *listFlag) Set(v string) error {
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			*l = append(*l, s)
-		}
+	items, err := scenarios.SplitList(v)
+	if err != nil {
+		return err
 	}
+	*l = append(*l, items...)
 	return nil
 }

@@ -12,18 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/reports"
 	"github.com/xrdp-harness/xrdp-harness/scenarios"
 )
-
-// defaultRunVersions is the main job's matrix: the defect build (0.9.17's
-// reaping on 0.9.21.1, the stand-in for 0.9.17 whose tarball this machine
-// cannot fetch) and the Debian-packaged versions to upgrade to.
-func defaultRunVersions(cat containers.Catalog) []string {
-	return append([]string{scenarios.DefectBuild}, cat.Defaults...)
-}
 
 // runFlags are the flags of `run`.
 type runFlags struct {
@@ -82,22 +74,23 @@ func reportFiles() string {
 // runSuite is the main job: every scenario on every version, reports
 // written as each run finishes (an interrupted run keeps what it has).
 func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error {
-	cfg, err := f.resolve()
-	if err != nil {
-		return badInput(err)
+	cfg, rerr := f.resolve()
+	// Every scenario × version × flag is checked before any Docker call
+	// (the builder's engine connection, the sweep, the first build).
+	checked, perr := scenarios.Preflight(scenarios.PreflightRequest{
+		Scenarios: nilIfEmpty(f.scenarios), Versions: nilIfEmpty(f.versions),
+		Patches: f.patches, ConfigureFlags: f.configure, CFLAGS: f.cflags, Autoreconf: f.autoreconf,
+	})
+	cfg.specs = checked.Specs
+	versions, compare, err := cfg.versions(checked.Versions)
+	if err = errors.Join(rerr, perr, err); err != nil {
+		return badInput(fmt.Errorf("%w\n(run `xrdp-harness run --help` for the flags and version syntax)", err))
 	}
 	b, err := f.builder(stderr)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	if len(cfg.versionArgs) == 0 {
-		cfg.versionArgs = defaultRunVersions(b.Catalog())
-	}
-	versions, compare, err := cfg.versions(f, b.Catalog())
-	if err != nil {
-		return badInput(fmt.Errorf("%w\n(run `xrdp-harness run --help` for the version syntax)", err))
-	}
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return fmt.Errorf("create report dir: %w", err)
 	}
@@ -152,18 +145,6 @@ type runConfig struct {
 func (f *runFlags) resolve() (runConfig, error) {
 	var errs []error
 	cfg := runConfig{versionArgs: f.versions, compareArgs: f.compare, noCompare: f.noCompare, formats: f.formats}
-	names := f.scenarios
-	if len(names) == 0 {
-		names = scenarios.DefaultOrder
-	}
-	for _, n := range names {
-		s, err := scenarios.Load(n)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		cfg.specs = append(cfg.specs, s)
-	}
 	if len(cfg.formats) == 0 {
 		cfg.formats = reports.Formats()
 	}
@@ -183,33 +164,12 @@ func (f *runFlags) resolve() (runConfig, error) {
 	return cfg, errors.Join(errs...)
 }
 
-// versions parses the version flags and the comparison pairs.
-func (c runConfig) versions(f *runFlags, cat containers.Catalog) ([]scenarios.Version, [][2]string, error) {
-	var out []scenarios.Version
+// versions checks the comparison pairs against the run's versions.
+func (c runConfig) versions(out []scenarios.Version) ([]scenarios.Version, [][2]string, error) {
 	var errs []error
 	labels := map[string]bool{}
-	for _, a := range c.versionArgs {
-		v, err := scenarios.ParseVersion(a, sourcePatches(a, f.patches))
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if v.Image.Source == nil {
-			if _, err := cat.Lookup(v.Image.Version); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-		} else {
-			v.Image.Source.ConfigureFlags = f.configure
-			v.Image.Source.CFLAGS = f.cflags
-			v.Image.Source.Autoreconf = f.autoreconf
-		}
-		if labels[v.Label] {
-			errs = append(errs, fmt.Errorf("version %s is given twice", v.Label))
-			continue
-		}
+	for _, v := range out {
 		labels[v.Label] = true
-		out = append(out, v)
 	}
 	var pairs [][2]string
 	switch {
@@ -231,13 +191,11 @@ func (c runConfig) versions(f *runFlags, cat containers.Catalog) ([]scenarios.Ve
 	return out, pairs, errors.Join(errs...)
 }
 
-// sourcePatches gives -patch files to source builds only (named builds and
-// Debian packages take none).
-func sourcePatches(arg string, patches []string) []string {
-	if strings.Contains(arg, "@") {
-		return patches
+func nilIfEmpty(l listFlag) []string {
+	if len(l) == 0 {
+		return nil
 	}
-	return nil
+	return l
 }
 
 func keys(m map[string]bool, order []scenarios.Version) []string {

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -282,4 +283,17 @@ func TestSequenceWithNemesis(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestRampRefusesUnboundedRates(t *testing.T) {
+	c := RDP{}
+	for _, r := range []*Ramp{
+		{Client: c, From: math.NaN(), To: math.NaN(), Duration: time.Second},
+		{Client: c, From: 1000, To: 1000, Duration: 2000 * time.Hour},
+		{Client: c, From: math.Inf(1), To: 1, Duration: time.Second},
+	} {
+		if errs := r.Validate(); len(errs) == 0 {
+			t.Errorf("%s: accepted", r.Name())
+		}
+	}
 }

@@ -46,7 +46,9 @@ func (r *Ramp) Validate() []error {
 	if r.Client == nil {
 		errs = append(errs, errors.New("ramp: no client"))
 	}
-	if r.From < 0 || r.To < 0 || (r.From == 0 && r.To == 0) {
+	// Written so that NaN fails every test (a NaN rate once reached make()
+	// with a negative length).
+	if !(r.From >= 0) || !(r.To >= 0) || (r.From == 0 && r.To == 0) {
 		errs = append(errs, fmt.Errorf("ramp: rates %.3f→%.3f: want non-negative rates, not both zero", r.From, r.To))
 	}
 	if r.From > 1000 || r.To > 1000 {
@@ -55,11 +57,18 @@ func (r *Ramp) Validate() []error {
 	if r.Duration <= 0 {
 		errs = append(errs, fmt.Errorf("ramp: duration %v: want > 0", r.Duration))
 	}
+	if n := (r.From + r.To) / 2 * r.Duration.Seconds(); n > maxVisits {
+		errs = append(errs, fmt.Errorf("ramp: %.3g logins: at most %d in one executor", n, maxVisits))
+	}
 	if r.Hold < 0 {
 		errs = append(errs, errors.New("ramp: hold cannot be negative"))
 	}
 	return errs
 }
+
+// maxVisits bounds the logins of one executor, so that a schedule is never
+// an unbounded allocation.
+const maxVisits = 100000
 
 // starts returns the offsets of every login of the ramp: the i-th login
 // (from 0) happens when the integral of the rate, a·t² + b·t with

@@ -85,6 +85,15 @@ func section(lines []line, name string) (start, end int) {
 	return start, len(lines)
 }
 
+// Check applies the rules Set and Add apply to a setting, so that a host
+// can refuse a bad override before any container is built.
+func Check(section, key, value string) error {
+	if err := check(section, key, value); err != nil {
+		return fmt.Errorf("ini: %w", err)
+	}
+	return nil
+}
+
 func check(section, key, value string) error {
 	switch {
 	case strings.TrimSpace(section) == "" || strings.ContainsAny(section, "[]\r\n"):

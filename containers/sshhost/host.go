@@ -297,8 +297,10 @@ func (h *Host) run(ctx context.Context, line string) (int, string, error) {
 		return -1, "", fmt.Errorf("sshhost: new session: %w", err)
 	}
 	defer sess.Close()
-	var out bytes.Buffer
-	sess.Stdout, sess.Stderr = &out, &out
+	// One writer for both streams: two io.Copy into one bytes.Buffer
+	// (its ReadFrom) truncate each other's output.
+	out := &syncBuffer{}
+	sess.Stdout, sess.Stderr = out, out
 	done := make(chan error, 1)
 	go func() { done <- sess.Run(line) }()
 	select {
@@ -413,3 +415,21 @@ var (
 	_ fault.ServiceManager = (*Host)(nil)
 	_ fault.UserScoped     = (*Host)(nil)
 )
+
+// syncBuffer is a bytes.Buffer for concurrent writers, without ReadFrom.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,198 @@
+package sshhost_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/xrdp-harness/xrdp-harness/containers"
+	"github.com/xrdp-harness/xrdp-harness/containers/sshhost"
+	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/scenarios"
+)
+
+// A small reconnect-storm (scenarios/defaults/reconnect-storm.yaml cut to
+// 4 users and 3 waves): the same scenario runs on a container target and
+// on the same xrdp image stood up as an ssh host.
+const smallStorm = `name: reconnect-storm-small
+target:
+  users: 4
+  reconnectScript:
+    runTime: 1s
+    align: 1s
+load:
+  - kind: sequence
+    steps:
+      - kind: reconnect-storm
+        cycles: 1
+        hold: 500ms
+      - kind: reconnect-storm
+        cycles: 3
+        rounds: true
+        hold: 300ms
+        think: 700ms
+        style: abrupt
+      - kind: fault
+        fault:
+          kind: end-sessions
+          params: {count: "2"}
+      - kind: burst
+        n: 4
+        hold: 1s
+checks:
+  maxErrorRate: 0
+settle: 5s
+maxDuration: 3m
+`
+
+const version = "0.9.21.1"
+
+func verdicts(rec *harness.Record, checkers []harness.Checker) map[string]harness.Validity {
+	out := map[string]harness.Validity{}
+	for _, c := range checkers {
+		for _, v := range c.Check(rec) {
+			// One target per run: the checker's answer for it.
+			if prev, ok := out[v.Checker]; !ok || prev == harness.Valid {
+				out[v.Checker] = v.Valid
+			}
+		}
+	}
+	return out
+}
+
+var _ = Describe("ssh target", Ordered, Label("docker"), func() {
+	var (
+		lab      *hostLab
+		spec     scenarios.Spec
+		pwFile   string
+		password string
+		k        keys
+		baseCfg  sshhost.Config
+		copts    []containers.Option
+		checkers []harness.Checker
+	)
+
+	BeforeAll(func(ctx SpecContext) {
+		var err error
+		spec, err = scenarios.Parse("small-storm.yaml", strings.NewReader(smallStorm))
+		Expect(err).NotTo(HaveOccurred())
+		copts, err = spec.Options()
+		Expect(err).NotTo(HaveOccurred())
+		_, checkers, err = spec.Plan(version)
+		Expect(err).NotTo(HaveOccurred())
+		k = newKeys()
+		pwFile = filepath.Join(GinkgoT().TempDir(), "passwords")
+		// The run's password reaches the ssh target from a file, as an
+		// operator's would.
+		password = "pw-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		copts = append(copts, containers.WithPassword(password))
+		Expect(os.WriteFile(pwFile, []byte(password+"\n"), 0o600)).To(Succeed())
+		baseCfg = sshhost.Config{
+			Name: "ssh-" + version, User: "xhops", IdentityFile: k.identity, HostKeyFingerprint: k.fingerprint,
+			Users: []string{"user1", "user2", "user3", "user4"}, PasswordFile: pwFile, AllowFaults: true,
+			ExtraLogs: map[string]string{string(harness.LogReconnect): containers.ReconnectLog},
+		}
+		lab = &hostLab{version: version, opts: copts, keys: k, cfg: baseCfg}
+		DeferCleanup(func(ctx context.Context) { lab.terminate(ctx) })
+		Expect(lab.start(ctx)).To(Succeed())
+	})
+
+	It("refuses a host key other than the pinned one before it logs in", func(ctx SpecContext) {
+		cfg := baseCfg
+		cfg.Addr = lab.cfg.Addr
+		other := newKeys()
+		cfg.HostKeyFingerprint = other.fingerprint
+		h, err := sshhost.Connect(ctx, cfg)
+		Expect(h).To(BeNil())
+		var hk *sshhost.HostKeyError
+		Expect(errors.As(err, &hk)).To(BeTrue(), "%v", err)
+		Expect(err.Error()).To(ContainSubstring("does not match the pinned " + other.fingerprint))
+		Expect(err.Error()).To(ContainSubstring(k.fingerprint))
+	})
+
+	It("refuses a login that is neither root nor allowed sudo -n, before it changes anything", func(ctx SpecContext) {
+		cfg := baseCfg
+		cfg.Addr = lab.cfg.Addr
+		cfg.User = "nosudo"
+		h, err := sshhost.Connect(ctx, cfg)
+		Expect(err).To(MatchError(sshhost.ErrNoPrivilege))
+		Expect(err.Error()).To(ContainSubstring("NOPASSWD"))
+		Expect(h.Dir()).To(BeEmpty(), "nothing was copied")
+		Expect(h.Close(ctx)).To(Succeed())
+	})
+
+	It("runs the storm through SSH alone, with the container target's verdicts, and leaves nothing behind", func(ctx SpecContext) {
+		By("the container target")
+		cplan, _, err := spec.Plan(version, containers.WithBuilder(builder), containers.WithPassword(password))
+		Expect(err).NotTo(HaveOccurred())
+		crec, err := harness.Run(ctx, cplan)
+		Expect(err).NotTo(HaveOccurred())
+		want := verdicts(crec, checkers)
+
+		By("the ssh host")
+		splan := cplan
+		splan.Lab = lab
+		srec, err := harness.Run(ctx, splan)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(lab.downErr).NotTo(HaveOccurred(), "cleanup proved over SSH")
+		Expect(srec.Targets).To(HaveLen(1))
+		info := srec.Targets[0]
+		Expect(info.Version).To(Equal(version))
+		Expect(info.Flavour).To(Equal("host"))
+		Expect(info.Config["kind"]).To(Equal("ssh"))
+		Expect(info.Config["privilege"]).To(Equal("sudo -n"))
+		Expect(srec.Procs).NotTo(BeEmpty(), "the sampler's events came over SSH")
+		Expect(srec.Faults).To(HaveLen(1))
+		Expect(srec.Faults[0].Err).To(BeEmpty())
+		got := verdicts(srec, checkers)
+		GinkgoWriter.Printf("container verdicts %v\nssh verdicts       %v\n", want, got)
+		Expect(got).To(Equal(want))
+
+		By("no password in the Record")
+		js, err := json.Marshal(srec)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(js)).NotTo(ContainSubstring(password))
+
+		By("no docker exec in the ssh host's container, from its creation to now")
+		Expect(lab.execCount(ctx)).To(BeZero())
+
+		By("an independent look over SSH: no directory, no agent")
+		Expect(lab.dir).To(HavePrefix("/tmp/xrdp-harness."))
+		out := sshRun(ctx, lab.cfg.Addr, k, "ls -d /tmp/xrdp-harness.* 2>/dev/null; ps -eo args= | grep -c '[x]rdp-harness-agent sample'")
+		Expect(strings.TrimSpace(out)).To(Equal("0"))
+	})
+})
+
+// sshRun runs one command on the ssh host as xhops, host key pinned.
+func sshRun(ctx context.Context, addr string, k keys, cmd string) string {
+	GinkgoHelper()
+	pem, err := os.ReadFile(k.identity)
+	Expect(err).NotTo(HaveOccurred())
+	signer, err := ssh.ParsePrivateKey(pem)
+	Expect(err).NotTo(HaveOccurred())
+	c, err := ssh.Dial("tcp", addr, &ssh.ClientConfig{User: "xhops", Auth: []ssh.AuthMethod{ssh.PublicKeys(signer)},
+		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
+			if ssh.FingerprintSHA256(key) != k.fingerprint {
+				return errors.New("host key mismatch")
+			}
+			return nil
+		}, Timeout: 20 * time.Second})
+	Expect(err).NotTo(HaveOccurred())
+	defer c.Close()
+	s, err := c.NewSession()
+	Expect(err).NotTo(HaveOccurred())
+	defer s.Close()
+	out, _ := s.CombinedOutput(cmd)
+	return string(out)
+}

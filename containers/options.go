@@ -1,6 +1,8 @@
 package containers
 
 import (
+	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
+
 	"errors"
 	"fmt"
 	"path"
@@ -41,6 +43,7 @@ type config struct {
 	desktop        Desktop
 	workload       *Workload
 	sshd           *SSHD
+	configDir      *xrdpconf.Dir // the operator's files (nil: the image's own)
 }
 
 func defaultConfig() config {

@@ -53,6 +53,7 @@ type Server struct {
 	sesmanAddr string
 	ownBuilder bool
 	sshAddr    string
+	layers     []harness.ConfigChange
 }
 
 // Run boots xrdp `version` in a container and waits until it is ready: RDP
@@ -82,6 +83,9 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 			return nil, fmt.Errorf("containers: run xrdp %s: the tarball is given twice (in the version and WithSource)", version)
 		}
 		spec.Source = cfg.source
+	}
+	if err := cfg.checkOperator(); err != nil {
+		return nil, fmt.Errorf("containers: run xrdp %s: %w", version, err)
 	}
 	s := &Server{cfg: cfg}
 	if cfg.builder == nil {
@@ -130,6 +134,8 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 			testcontainers.ContainerFile{Reader: bytes.NewReader(cfg.sshd.AuthorizedKey), ContainerFilePath: "/etc/xrdp-harness/ssh/authorized_keys", FileMode: 0o644},
 			testcontainers.ContainerFile{Reader: bytes.NewReader(cfg.sshd.HostKey), ContainerFilePath: "/etc/xrdp-harness/ssh/ssh_host_ed25519_key", FileMode: 0o600})
 	}
+	// The operator's files go in first; the entrypoint layers ini.tsv on them.
+	files = append(files, cfg.operatorFiles()...)
 	labels := map[string]string{
 		LabelHarness: "true",
 		LabelOwner:   OwnerLabel(),
@@ -197,7 +203,16 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 	ctr, err := testcontainers.Run(ctx, img.Ref, tcOpts...)
 	s.ctr = ctr
 	if err != nil {
+		if cfg.configDir != nil {
+			return s, fmt.Errorf("containers: run xrdp %s (%s) with the config of %s (%s): %w%s", img.Version, img.Ref,
+				cfg.configDir.Path, strings.Join(cfg.configDir.Names(), ", "), err, s.diagnostics(ctx))
+		}
 		return s, fmt.Errorf("containers: run xrdp %s (%s): %w%s", img.Version, img.Ref, err, s.diagnostics(ctx))
+	}
+	if cfg.configDir != nil {
+		if s.layers, err = s.layered(ctx); err != nil {
+			return s, fmt.Errorf("containers: run xrdp %s: read the layered config: %w", img.Version, err)
+		}
 	}
 	if cfg.sshd != nil {
 		s.sshAddr, err = s.mapped(ctx, sshPort)
@@ -294,6 +309,10 @@ func (s *Server) Settings() map[string]string {
 	for _, i := range s.cfg.ini {
 		m[i.File+":"+i.Section+"."+i.Key] = i.Value
 	}
+	if d := s.cfg.configDir; d != nil {
+		m["config.dir"] = d.Path
+		m["config.files"] = strings.Join(d.Names(), ",")
+	}
 	m["desktop"] = string(s.Desktop().Kind)
 	if s.cfg.desktop.Command != "" {
 		m["desktop.command"] = s.cfg.desktop.Command
@@ -324,6 +343,9 @@ func (s *Server) DisplayOffset() int {
 	if s.cfg.displayOffset > 0 {
 		return s.cfg.displayOffset
 	}
+	if n, ok := s.cfg.operatorInt("sesman.ini", "Sessions", "X11DisplayOffset"); ok {
+		return n
+	}
 	return 10
 }
 
@@ -332,6 +354,9 @@ func (s *Server) MaxSessions() int {
 	if s.cfg.maxSessions > 0 {
 		return s.cfg.maxSessions
 	}
+	if n, ok := s.cfg.operatorInt("sesman.ini", "Sessions", "MaxSessions"); ok {
+		return n
+	}
 	return 50
 }
 
@@ -339,6 +364,9 @@ func (s *Server) MaxSessions() int {
 func (s *Server) Policy() string {
 	if s.cfg.policy != "" {
 		return s.cfg.policy
+	}
+	if p, ok := s.cfg.operatorValue("sesman.ini", "Sessions", "Policy"); ok {
+		return p
 	}
 	return "Default"
 }
@@ -427,7 +455,7 @@ func (c config) iniTSV(version string) string {
 		{"xrdp.ini", "Logging", "LogFile", XrdpLog},
 		{"xrdp.ini", "Logging", "EnableSyslog", "false"},
 		{"xrdp.ini", "Logging", "EnableProcessId", "true"},
-		{"sesman.ini", "Globals", "ReconnectScript", "/etc/xrdp/reconnectwm.sh"},
+		{"sesman.ini", "Globals", "ReconnectScript", c.reconnectScript()},
 		{"sesman.ini", "Logging", "LogFile", SesmanLog},
 		{"sesman.ini", "Logging", "EnableSyslog", "false"},
 		{"sesman.ini", "Logging", "EnableProcessId", "true"},

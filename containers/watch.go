@@ -39,6 +39,7 @@ func (s *Server) Info() harness.TargetInfo {
 		DisplayOffset: s.DisplayOffset(),
 		Users:         s.cfg.users,
 		Config:        s.Settings(),
+		Layered:       s.layers,
 	}
 }
 

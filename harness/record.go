@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -51,6 +52,41 @@ type TargetInfo struct {
 	// Config holds every other knob as it was applied (ini overrides, reconnect
 	// script timing, resource limits).
 	Config map[string]string `json:"config,omitempty"`
+	// Layered lists what the harness changed in the operator's own config
+	// files (target.config, --config) to run them, read back from the
+	// server: empty when the operator gave none or nothing changed.
+	Layered []ConfigChange `json:"layered,omitempty"`
+}
+
+// ConfigChange is one difference between an operator's config file and
+// the file the server ran with.
+type ConfigChange struct {
+	File    string `json:"file"`
+	Section string `json:"section,omitempty"`
+	Key     string `json:"key,omitempty"`
+	// Operator is the operator's value, OperatorSet false when their file
+	// lacks the key; Line is its line in their file.
+	Operator    string `json:"operator,omitempty"`
+	OperatorSet bool   `json:"operatorSet"`
+	Line        int    `json:"line,omitempty"`
+	// Harness is the value the server ran with (Removed: none).
+	Harness string `json:"harness,omitempty"`
+	Removed bool   `json:"removed,omitempty"`
+	// Note explains a change that is not one key (a wrapped script).
+	Note string `json:"note,omitempty"`
+}
+
+func (c ConfigChange) String() string {
+	switch {
+	case c.Note != "":
+		return fmt.Sprintf("%s: %s", c.File, c.Note)
+	case c.Removed:
+		return fmt.Sprintf("%s [%s] %s: %q (line %d) removed", c.File, c.Section, c.Key, c.Operator, c.Line)
+	case !c.OperatorSet:
+		return fmt.Sprintf("%s [%s] %s: not set → %q", c.File, c.Section, c.Key, c.Harness)
+	default:
+		return fmt.Sprintf("%s [%s] %s: %q (line %d) → %q", c.File, c.Section, c.Key, c.Operator, c.Line, c.Harness)
+	}
 }
 
 // Outcome of a client operation, as in Jepsen: ok, fail, or info when the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -62,5 +63,9 @@ func Load(nameOrPath string) (Spec, error) {
 		return Spec{}, fmt.Errorf("scenarios: %w (give a scenario file or a built-in name: %s)", err, strings.Join(BuiltinNames(), ", "))
 	}
 	defer f.Close()
-	return Parse(nameOrPath, f)
+	s, err := Parse(nameOrPath, f)
+	if err == nil && s.Target.Config != "" && !filepath.IsAbs(s.Target.Config) {
+		s.Target.Config = filepath.Join(filepath.Dir(nameOrPath), s.Target.Config)
+	}
+	return s, err
 }

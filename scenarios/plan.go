@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
+	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/check"
 	"github.com/xrdp-harness/xrdp-harness/harness/fault"
@@ -70,6 +71,14 @@ func (s Spec) Options() ([]containers.Option, error) {
 			continue
 		}
 		opts = append(opts, containers.WithIni(set))
+	}
+	if t.Config != "" {
+		d, err := xrdpconf.Load(t.Config)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("target.config: %w", err))
+		} else {
+			opts = append(opts, containers.WithConfigDir(d))
+		}
 	}
 	if r := t.Resources; r.CPUs > 0 || r.MemoryMB > 0 || r.PidsLimit > 0 {
 		opts = append(opts, containers.WithResources(containers.Resources{CPUs: r.CPUs, MemoryMB: r.MemoryMB, PidsLimit: r.PidsLimit}))

@@ -43,7 +43,13 @@ type TargetSpec struct {
 	MaxSessions   int      `yaml:"maxSessions"`
 	Policy        string   `yaml:"policy"`
 	Ini           []string `yaml:"ini"` // "file:section.key=value"
-	Reconnect     struct {
+	// Config is a directory with the operator's own sesman.ini, xrdp.ini,
+	// startwm.sh, reconnectwm.sh, km-*.ini, laid down on every version
+	// (relative to the scenario file). The harness's own needs are layered
+	// on top and listed in the report; Ini and the fields above go on top
+	// of both.
+	Config    string `yaml:"config"`
+	Reconnect struct {
 		RunTime Duration `yaml:"runTime"`
 		Align   Duration `yaml:"align"`
 	} `yaml:"reconnectScript"`

@@ -160,7 +160,7 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (*Record, error) {
 		go func() {
 			defer work.Done()
 			if err := e.Run(loadCtx, env); err != nil && loadCtx.Err() == nil {
-				rec.note(fmt.Sprintf("load %s: %v", e.Name(), err))
+				rec.loadFailed(fmt.Sprintf("load %s: %v", e.Name(), err))
 			}
 		}()
 	}
@@ -175,7 +175,7 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (*Record, error) {
 	overran := errors.Is(loadCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 	cancelLoad()
 	if overran {
-		rec.note(fmt.Sprintf("load did not finish within %v and was cancelled", maxDur))
+		rec.loadFailed(fmt.Sprintf("load did not finish within %v and was cancelled", maxDur))
 	}
 
 	if ctx.Err() == nil && plan.Settle > 0 {
@@ -282,6 +282,15 @@ func (r *recorder) phase(name string) { r.send(Progress{Kind: KindPhase, Phase: 
 func (r *recorder) note(s string) {
 	r.mu.Lock()
 	r.rec.Notes = append(r.rec.Notes, s)
+	r.mu.Unlock()
+}
+
+// loadFailed notes why the load did not run as planned and says so in
+// the Record's LoadFailed.
+func (r *recorder) loadFailed(why string) {
+	r.mu.Lock()
+	r.rec.Notes = append(r.rec.Notes, why)
+	r.rec.LoadFailed = true
 	r.mu.Unlock()
 }
 

@@ -22,6 +22,10 @@ type Record struct {
 	// Notes are things that went wrong without stopping the run (a load
 	// executor's error, a sampler stream that broke).
 	Notes []string `json:"notes,omitempty"`
+	// LoadFailed is set when the load did not run as planned: an executor
+	// returned an error (a fault step that could not be injected) or the
+	// load was cut at MaxDuration. A note says which and why.
+	LoadFailed bool `json:"loadFailed,omitempty"`
 	// Config is the run's settings (scenario parameters).
 	Config map[string]string `json:"config,omitempty"`
 

@@ -149,13 +149,11 @@ func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version) reports.Run 
 		verdicts = append(verdicts, c.Check(rec)...)
 	}
 	run := reports.NewRun(rec, verdicts, err)
-	for _, n := range rec.Notes {
+	if rec.LoadFailed {
 		// A load step that failed (a fault that could not be injected)
 		// means the plan did not run as written: the verdict cannot be
 		// a clean valid.
-		if strings.HasPrefix(n, "load ") {
-			run.Partial = true
-		}
+		run.Partial = true
 	}
 	run.Description = s.Description
 	run.Version = v.Label

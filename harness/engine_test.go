@@ -1,0 +1,54 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+// fakeLab is one target that ticks once and then watches until told to
+// stop: enough for the engine to reach the load phase without Docker.
+type fakeLab struct{}
+
+func (fakeLab) Up(context.Context) ([]Target, error) { return []Target{fakeTarget{}}, nil }
+func (fakeLab) Down(context.Context) error           { return nil }
+
+type fakeTarget struct{}
+
+func (fakeTarget) Name() string                                         { return "t1" }
+func (fakeTarget) Info() TargetInfo                                     { return TargetInfo{Name: "t1"} }
+func (fakeTarget) RDPAddr() string                                      { return "127.0.0.1:1" }
+func (fakeTarget) SesmanAddr() string                                   { return "" }
+func (fakeTarget) Users() []User                                        { return nil }
+func (fakeTarget) Exec(context.Context, ...string) (int, string, error) { return 0, "", nil }
+func (fakeTarget) Watch(ctx context.Context, s Sink) error {
+	s.Tick(Tick{})
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+type execFunc func(context.Context, Env) error
+
+func (execFunc) Name() string                           { return "step" }
+func (f execFunc) Run(ctx context.Context, e Env) error { return f(ctx, e) }
+
+// TestLoadFailedIsTyped: an executor's error sets Record.LoadFailed (and
+// notes why); a load that ran as planned leaves it unset.
+func TestLoadFailedIsTyped(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{{"ok", nil, false}, {"failed", errors.New("inject: no such process"), true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := Plan{Name: "x", Lab: fakeLab{}, Load: []Executor{execFunc(func(context.Context, Env) error { return tc.err })}}
+			rec, err := Run(t.Context(), plan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.LoadFailed != tc.want || (len(rec.Notes) > 0) != tc.want {
+				t.Errorf("LoadFailed %v, notes %q; want %v", rec.LoadFailed, rec.Notes, tc.want)
+			}
+		})
+	}
+}

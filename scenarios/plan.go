@@ -9,6 +9,7 @@ import (
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
+	"github.com/xrdp-harness/xrdp-harness/containers/sshhost"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/check"
 	"github.com/xrdp-harness/xrdp-harness/harness/fault"
@@ -187,6 +188,10 @@ func (s Spec) Plan(version string, opts ...containers.Option) (harness.Plan, []h
 		settle = 5 * time.Second
 	}
 	var lab harness.Lab = &containers.Lab{Nodes: []containers.Node{{Version: version}}, Options: append(copts, opts...)}
+	if s.Target.kind() == KindSSH {
+		// An existing host: its version is its own (the Record says which).
+		lab = &sshhost.Lab{Hosts: []sshhost.Config{s.Target.sshConfig("")}}
+	}
 	if s.needsProxy() {
 		// Network faults act on a proxy every RDP client goes through.
 		lab = fault.Proxied(lab)

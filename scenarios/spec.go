@@ -59,6 +59,11 @@ type TargetSpec struct {
 		PidsLimit int64   `yaml:"pids"`
 	} `yaml:"resources"`
 	Capabilities []string `yaml:"capabilities"`
+	// Kind is container (zero) or ssh: an existing host (scenarios/target.go).
+	Kind string   `yaml:"kind"`
+	SSH  *SSHSpec `yaml:"ssh"`
+	// AllowFaults must be true for faults to run on an ssh target.
+	AllowFaults bool `yaml:"allowFaults"`
 }
 
 // LoadSpec is one load executor. Kind picks the shape; the other fields
@@ -192,6 +197,7 @@ func (s Spec) Validate() []error {
 		add("target.maxSessions %d: want 1..10000 (0 means the version's default, 50)", t.MaxSessions)
 	}
 	errs = append(errs, t.validateContainer()...)
+	errs = append(errs, s.validateKind()...)
 	for i, v := range s.Versions {
 		if !versionPrefixRE.MatchString(v) {
 			add("versions[%d] %q: want a release such as 0.9.21.1 or a prefix ending in a dot such as 0.9.", i, v)

@@ -108,3 +108,11 @@ func testUsersOnly(ctx context.Context, t harness.Target, pids []int) ([]int, er
 	}
 	return keep, nil
 }
+
+// ContainerOnly is implemented by faults that act on a container through
+// the engine (pause, resource limits): they have no meaning on an existing
+// host, and a scenario naming one for an ssh target is refused before it
+// runs. The reason says why, for that error.
+type ContainerOnly interface {
+	ContainerOnly() (reason string)
+}

@@ -56,3 +56,8 @@ func pauser(t harness.Target, fault string) (Pauser, error) {
 	return nil, &CapabilityError{Fault: fault, Target: t.Name(), Capability: "fault.Pauser",
 		Hint: "a container target such as containers.Server"}
 }
+
+// ContainerOnly: a host has no cgroup freezer the harness owns.
+func (*PauseContainer) ContainerOnly() string {
+	return "it freezes a container through the Docker engine; an existing host is not a container"
+}

@@ -116,3 +116,8 @@ func (f *Resources) Heal(ctx context.Context, t harness.Target) error {
 	}
 	return nil
 }
+
+// ContainerOnly: a host's limits are its operator's, not the engine's.
+func (*Resources) ContainerOnly() string {
+	return "it changes a container's limits through the Docker engine; an existing host's limits are its operator's"
+}

@@ -60,7 +60,7 @@ func WithWatchTimeout(d time.Duration) RunOption {
 // Run executes a plan and returns its Record. The Record is returned even
 // when the run fails or ctx is cancelled: then Partial is set and Abort says
 // why, and the error repeats it. The lab is always taken down.
-func Run(ctx context.Context, plan Plan, opts ...RunOption) (*Record, error) {
+func Run(ctx context.Context, plan Plan, opts ...RunOption) (out *Record, outErr error) {
 	cfg := runConfig{downTimeout: 2 * time.Minute, watchTimeout: 30 * time.Second}
 	for _, o := range opts {
 		o(&cfg)
@@ -87,6 +87,17 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (*Record, error) {
 		})
 	}
 	defer down() // also on panic
+	// A panic of the engine's own goroutine (a lab's Up, a target's
+	// method) still tears down and returns the partial Record.
+	defer func() {
+		if p := recovered("engine", recover()); p != nil {
+			rec.panicked(*p)
+			down()
+			r := rec.snapshot()
+			r.Ended, r.Partial, r.Abort = time.Now(), true, "panic: "+p.Value
+			out, outErr = &r, fmt.Errorf("harness: run: panic: %s", p.Value)
+		}
+	}()
 	finish := func(err error) (*Record, error) {
 		// The run ends when watching ends; teardown is not observed, so
 		// it must not look like a blind span to the checkers.
@@ -127,6 +138,11 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (*Record, error) {
 		watchers.Add(1)
 		go func() {
 			defer watchers.Done()
+			defer func() {
+				if p := recovered("watch "+t.Name(), recover()); p != nil {
+					rec.panicked(*p)
+				}
+			}()
 			err := t.Watch(watchCtx, sink)
 			if watchCtx.Err() == nil {
 				// The stream ended while the run was still watching: the
@@ -159,6 +175,13 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (*Record, error) {
 		work.Add(1)
 		go func() {
 			defer work.Done()
+			// A panicking executor must not take the program (and the lab's
+			// teardown) with it: it is recorded and the run goes on to down.
+			defer func() {
+				if p := recovered("load "+e.Name(), recover()); p != nil {
+					rec.panicked(*p)
+				}
+			}()
 			if err := e.Run(loadCtx, env); err != nil && loadCtx.Err() == nil {
 				rec.loadFailed(fmt.Sprintf("load %s: %v", e.Name(), err))
 			}
@@ -225,8 +248,30 @@ func runFault(ctx context.Context, env Env, step FaultStep, rec *recorder) {
 		return
 	}
 	w := FaultWindow{Name: step.Fault.Name(), Target: t.Name(), Inject: time.Now()}
-	detail, err := step.Fault.Inject(ctx, t)
+	heal := func() {
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		defer func() {
+			if p := recovered("heal "+w.Name, recover()); p != nil {
+				rec.panicked(*p)
+				w.Err = "heal: panicked: " + p.Value
+			}
+		}()
+		if err := step.Fault.Heal(hctx, t); err != nil {
+			w.Err = "heal: " + err.Error()
+		}
+	}
+	detail, p, err := injectSafely(ctx, step.Fault, t)
 	w.Detail = detail
+	if p != nil {
+		// Half an injection may be in place: heal what can be healed.
+		rec.panicked(*p)
+		w.Err = "inject: panicked: " + p.Value
+		heal()
+		w.Heal = time.Now()
+		rec.fault(w)
+		return
+	}
 	if err != nil {
 		w.Err = "inject: " + err.Error()
 		rec.fault(w)
@@ -234,13 +279,15 @@ func runFault(ctx context.Context, env Env, step FaultStep, rec *recorder) {
 	}
 	rec.progressFault(w)
 	waitUntil(ctx, w.Inject.Add(step.Hold))
-	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	defer cancel()
-	if err := step.Fault.Heal(hctx, t); err != nil {
-		w.Err = "heal: " + err.Error()
-	}
+	heal()
 	w.Heal = time.Now()
 	rec.fault(w)
+}
+
+func injectSafely(ctx context.Context, f Fault, t Target) (detail string, p *Panic, err error) {
+	defer func() { p = recovered("fault "+f.Name(), recover()) }()
+	detail, err = f.Inject(ctx, t)
+	return detail, nil, err
 }
 
 // waitUntil blocks until the wall clock reaches at or ctx ends; it reports
@@ -294,6 +341,12 @@ func (r *recorder) loadFailed(why string) {
 	r.mu.Unlock()
 }
 
+func (r *recorder) panicked(p Panic) {
+	r.mu.Lock()
+	r.rec.Panics = append(r.rec.Panics, p)
+	r.mu.Unlock()
+}
+
 func (r *recorder) addTarget(t TargetInfo) {
 	r.mu.Lock()
 	r.rec.Targets = append(r.rec.Targets, t)
@@ -336,6 +389,7 @@ func (r *recorder) snapshot() Record {
 	out.Notes = append([]string(nil), r.rec.Notes...)
 	out.Responses = append([]Response(nil), r.rec.Responses...)
 	out.Levels = append([]LevelMark(nil), r.rec.Levels...)
+	out.Panics = append([]Panic(nil), r.rec.Panics...)
 	return out
 }
 

@@ -40,6 +40,18 @@ type Record struct {
 	Responses []Response `json:"responses,omitempty"`
 	// Levels are the load levels a capacity run stepped through.
 	Levels []LevelMark `json:"levels,omitempty"`
+	// Panics are panics of executors, faults or watchers that the engine
+	// recovered: the run did not happen as planned, so no verdict of it
+	// can be valid (see PanicVerdicts).
+	Panics []Panic `json:"panics,omitempty"`
+}
+
+// Panic is one recovered panic with the goroutine's stack.
+type Panic struct {
+	Time  time.Time `json:"t"`
+	Where string    `json:"where"` // "load reconnect-storm(...)", "fault freeze-sesman", "checker zombies"
+	Value string    `json:"value"`
+	Stack string    `json:"stack"`
 }
 
 // TargetInfo describes one xrdp server of the lab as it was configured.

@@ -146,8 +146,9 @@ func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version) reports.Run 
 	}
 	var verdicts []harness.Verdict
 	for _, c := range checkers {
-		verdicts = append(verdicts, c.Check(rec)...)
+		verdicts = append(verdicts, harness.SafeCheck(c, rec)...)
 	}
+	verdicts = append(verdicts, harness.PanicVerdicts(rec)...)
 	run := reports.NewRun(rec, verdicts, err)
 	if rec.LoadFailed {
 		// A load step that failed (a fault that could not be injected)

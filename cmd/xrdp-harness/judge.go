@@ -209,8 +209,9 @@ func rejudge(r reports.Run, spec scenarios.Spec) (reports.Run, error) {
 	}
 	var verdicts []harness.Verdict
 	for _, c := range checkers {
-		verdicts = append(verdicts, c.Check(rec)...)
+		verdicts = append(verdicts, harness.SafeCheck(c, rec)...)
 	}
+	verdicts = append(verdicts, harness.PanicVerdicts(rec)...)
 	r.Verdicts = verdicts
 	r.Validity = r.Outcome()
 	return r, nil

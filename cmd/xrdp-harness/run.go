@@ -219,31 +219,13 @@ func newProgress(mode string, w io.Writer) (*reports.Progress, error) {
 	return reports.NewProgress(w, opts...)
 }
 
-// writeReports writes each format to a temp file and renames it, so a
-// reader never sees half a report.
+// writeReports writes each format through a new temp file renamed into
+// place (reports.WriteFile), so a reader never sees half a report and a
+// planted symlink is never followed.
 func writeReports(dir string, formats []string, s reports.Suite) error {
 	var errs []error
 	for _, fm := range formats {
-		w, err := reports.WriterFor(fm)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		path := filepath.Join(dir, "report"+reports.Ext(fm))
-		tmp := path + ".tmp"
-		fh, err := os.Create(tmp)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		werr := w.Write(fh, s)
-		cerr := fh.Close()
-		if err := errors.Join(werr, cerr); err != nil {
-			errs = append(errs, fmt.Errorf("write %s: %w", path, err))
-			os.Remove(tmp)
-			continue
-		}
-		errs = append(errs, os.Rename(tmp, path))
+		errs = append(errs, reports.WriteFile(dir, fm, s))
 	}
 	return errors.Join(errs...)
 }

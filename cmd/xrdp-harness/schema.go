@@ -52,13 +52,26 @@ func scenarioSchema() ([]byte, error) {
 	s.Title = "xrdp-harness scenario"
 	s.Description = "A scenario file (YAML). Point an editor at this schema with a first line " +
 		"`# yaml-language-server: $schema=" + schemaBase + "scenario.schema.json`."
-	if fs, ok := s.Definitions["FaultSpec"]; ok {
-		if kind, ok := fs.Properties.Get("kind"); ok {
-			for _, k := range scenarios.FaultKinds() {
-				kind.Enum = append(kind.Enum, k)
-			}
+	// Names come from the catalogs, so the schema cannot drift from them.
+	enum := func(def, prop string, names []string) {
+		d, ok := s.Definitions[def]
+		if !ok {
+			return
+		}
+		p, ok := d.Properties.Get(prop)
+		if !ok {
+			return
+		}
+		if p.Items != nil {
+			p = p.Items
+		}
+		for _, n := range names {
+			p.Enum = append(p.Enum, n)
 		}
 	}
+	enum("FaultSpec", "kind", scenarios.FaultKinds())
+	enum("LoadSpec", "kind", scenarios.LoadKinds())
+	enum("CheckSpec", "skip", scenarios.CheckerNames())
 	return encodeSchema(s, false)
 }
 

@@ -114,6 +114,10 @@ func writeMarkdown(w *bufio.Writer, v view) {
 		p("\n✓ valid · ✗ invalid (the checkers named) · ? unknown (could not tell: error, partial run, missing data) · — not run\n\n")
 	}
 
+	for _, c := range v.Suite.Configs {
+		writeConfigMD(w, c)
+	}
+
 	for _, c := range v.Comparisons {
 		writeComparisonMD(w, c)
 	}
@@ -131,6 +135,30 @@ func writeMarkdown(w *bufio.Writer, v view) {
 	for _, rv := range v.Runs {
 		writeRunMD(w, rv)
 	}
+}
+
+// writeConfigMD lists the lint findings of one operator config directory.
+func writeConfigMD(w *bufio.Writer, c ConfigLint) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("## Your config: %s\n\n", code(c.Dir))
+	p("%s, used by %s on %s: %d lint finding(s)\n\n", md(strings.Join(c.Files, ", ")), md(strings.Join(c.Scenarios, ", ")),
+		md(strings.Join(c.Versions, ", ")), len(c.Findings))
+	if len(c.Findings) == 0 {
+		return
+	}
+	p("| severity | rule | versions | setting | proof |\n|---|---|---|---|---|\n")
+	for _, f := range c.Findings {
+		proof := f.Status()
+		if proof == "" && f.Scenario != "" {
+			proof = "not proved (lint --prove runs " + f.Scenario + ")"
+		}
+		p("| %s | %s | %s | %s | %s |\n", md(f.Severity.String()), md(f.Rule), md(strings.Join(f.Versions, ", ")), md(f.Setting), md(proof))
+	}
+	p("\n")
+	for _, f := range c.Findings {
+		p("- **%s** %s. Fix: %s. Evidence: %s\n", md(f.Rule), md(f.Message), md(f.Fix), md(strings.Join(f.Evidence, "; ")))
+	}
+	p("\n")
 }
 
 func writeComparisonMD(w *bufio.Writer, c Comparison) {
@@ -270,6 +298,18 @@ func writeRunMD(w *bufio.Writer, rv runView) {
 			km = append(km, m.Label+" **"+m.Value+"**")
 		}
 		p("Key metrics: %s\n\n", strings.Join(km, " · "))
+	}
+	if r.Record != nil {
+		for _, t := range r.Record.Targets {
+			if len(t.Layered) == 0 {
+				continue
+			}
+			p("**Layered on your config** (%s: what the harness changed to run it, everything else is yours)\n\n", md(t.Name))
+			for _, c := range t.Layered {
+				p("- %s\n", md(c.String()))
+			}
+			p("\n")
+		}
 	}
 	if len(rv.Advice) > 0 {
 		p("**What to do**\n\n")

@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"github.com/xrdp-harness/xrdp-harness/harness/lint"
+
 	"cmp"
 	"slices"
 	"strconv"
@@ -102,6 +104,19 @@ type Suite struct {
 	// (after each run): more runs may follow.
 	InProgress bool     `json:"inProgress,omitempty"`
 	Notes      []string `json:"notes,omitempty"`
+	// Configs are the operator's config directories the runs used, each
+	// with its lint findings for the run's versions.
+	Configs []ConfigLint `json:"configs,omitempty"`
+}
+
+// ConfigLint is one operator config directory (--config, target.config)
+// and what lint found in it for the versions of the run.
+type ConfigLint struct {
+	Dir       string         `json:"dir"`
+	Files     []string       `json:"files"`
+	Scenarios []string       `json:"scenarios"`
+	Versions  []string       `json:"versions"`
+	Findings  []lint.Finding `json:"findings"`
 }
 
 // NewRun builds a Run from what harness.Run and the checkers returned.

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
-	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
 	"github.com/xrdp-harness/xrdp-harness/containers/sshhost"
+	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/check"
 	"github.com/xrdp-harness/xrdp-harness/harness/fault"

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
@@ -21,6 +22,9 @@ type PreflightRequest struct {
 	Autoreconf     bool
 	// Catalog knows the Debian-packaged versions (zero: DefaultCatalog).
 	Catalog *containers.Catalog
+	// ConfigDir is the operator's config directory (--config) for every
+	// scenario; one whose own target.config names another is an error.
+	ConfigDir string
 	// CacheDir is the builder's cache (zero: containers.DefaultCacheDir):
 	// a downloaded tarball found there is checked too.
 	CacheDir string
@@ -79,6 +83,15 @@ func Preflight(req PreflightRequest) (Preflighted, error) {
 			continue
 		}
 		seen[s.Name] = true
+		if req.ConfigDir != "" {
+			switch {
+			case s.Target.Config == "":
+				s.Target.Config = req.ConfigDir
+			case filepath.Clean(s.Target.Config) != filepath.Clean(req.ConfigDir):
+				errs = append(errs, fmt.Errorf("--config %s: scenario %s has its own target.config %s; give one of them", req.ConfigDir, s.Name, s.Target.Config))
+				continue
+			}
+		}
 		out.Specs = append(out.Specs, s)
 	}
 

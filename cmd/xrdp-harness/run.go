@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/reports"
 	"github.com/xrdp-harness/xrdp-harness/scenarios"
@@ -26,6 +27,7 @@ type runFlags struct {
 	formats   listFlag
 	noCompare bool
 	tty       string
+	config    string
 }
 
 func newRunCmd() *cobra.Command {
@@ -59,6 +61,8 @@ each other one: the FROM side of a comparison is expected to show the defect
 	fs.StringVar(&f.out, "out", "out", "directory for the reports ("+reportFiles()+")")
 	fs.Var(&f.formats, "format", "report formats, comma-separated: "+strings.Join(reports.Formats(), ", ")+" (default: all)")
 	fs.StringVar(&f.tty, "progress", "auto", "progress display: auto, bars or lines")
+	fs.StringVar(&f.config, "config", "", "the operator's xrdp config directory ("+xrdpconf.Accepted+
+		"), laid down on every version of every scenario; the report lists what the harness layered on top and the lint findings")
 	return cmd
 }
 
@@ -80,10 +84,12 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 	checked, perr := scenarios.Preflight(scenarios.PreflightRequest{
 		Scenarios: nilIfEmpty(f.scenarios), Versions: nilIfEmpty(f.versions),
 		Patches: f.patches, ConfigureFlags: f.configure, CFLAGS: f.cflags, Autoreconf: f.autoreconf,
+		ConfigDir: f.config,
 	})
 	cfg.specs = checked.Specs
 	versions, compare, err := cfg.versions(checked.Versions)
-	if err = errors.Join(rerr, perr, err); err != nil {
+	configs, lerr := scenarios.LintConfigs(checked.Specs, checked.Versions)
+	if err = errors.Join(rerr, perr, err, lerr); err != nil {
 		return badInput(fmt.Errorf("%w\n(run `xrdp-harness run --help` for the flags and version syntax)", err))
 	}
 	b, err := f.builder(stderr)
@@ -101,6 +107,7 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 	harnessVersion := buildVersion().String()
 	write := func(s reports.Suite) error {
 		s.Harness = harnessVersion
+		s.Configs = configs
 		return writeReports(f.out, cfg.formats, s)
 	}
 	suite, runErr := scenarios.RunSuite(ctx, scenarios.SuiteOptions{

@@ -9,6 +9,7 @@ import (
 	"github.com/invopop/jsonschema"
 	"github.com/spf13/cobra"
 
+	"github.com/xrdp-harness/xrdp-harness/harness/lint"
 	"github.com/xrdp-harness/xrdp-harness/reports"
 	"github.com/xrdp-harness/xrdp-harness/scenarios"
 )
@@ -83,6 +84,8 @@ func mapTypes(t reflect.Type) *jsonschema.Schema {
 			Description: "a duration with its unit: 250ms, 1.5s, 2m"}
 	case reflect.TypeFor[time.Duration]():
 		return &jsonschema.Schema{Type: "integer", Description: "a duration in nanoseconds"}
+	case reflect.TypeFor[lint.Severity]():
+		return &jsonschema.Schema{Type: "string", Enum: []any{lint.Info.String(), lint.Warning.String(), lint.Error.String()}}
 	}
 	return nil
 }

@@ -4,7 +4,7 @@ import "github.com/xrdp-harness/xrdp-harness/harness"
 
 // Default returns the whole catalog, every detector sharing one Config
 // built from opts: zombies, vnc-errors, sesman-errors, stale-sessions,
-// session-leaks, port-conflicts, recovery-time, login-latency. The slice is
+// session-leaks, port-conflicts, recovery-time, login-latency, reconnect-affinity. The slice is
 // a fresh value each call: callers add, drop or reorder freely. The error
 // joins every bad option (the checkers are still returned, built with the
 // valid options and defaults for the rest).
@@ -19,5 +19,6 @@ func Default(opts ...Option) ([]harness.Checker, error) {
 		Ports{Config: cfg},
 		Recovery{Config: cfg},
 		Latency{Config: cfg},
+		Affinity{Config: cfg},
 	}, err
 }

@@ -12,7 +12,8 @@ import (
 // Recovery measures how long the server takes to serve users again after a
 // fault is healed. For each fault window of the target with Heal set (and no
 // Err), the users are those with a successful op of Config.RecoveryKinds
-// that ended before Inject; a user has recovered at the End of their first
+// that ended before Inject, or with an op of those kinds in flight at Inject
+// (caught by the fault); a user has recovered at the End of their first
 // ok op of those kinds that ends at or after Heal. The zombie recovery is the
 // time from Heal until the target has no zombie.
 //
@@ -21,7 +22,8 @@ import (
 // Config.RecoveryMax.
 //
 // Unknown: a user of the fault made no op after Heal, or no user had
-// succeeded before the fault, and nothing invalid was found.
+// succeeded before the fault nor was caught by it, and nothing invalid was
+// found.
 //
 // Faults with a zero Heal (never healed, or instantaneous like a kill) are
 // not judged: there is no moment to measure from.
@@ -83,16 +85,29 @@ func (c Recovery) check(r *harness.Record, target string, cfg Config) harness.Ve
 	zombiesKnown := false
 	never, slow, untried, noBaseline := 0, 0, 0, 0
 	for _, w := range windows {
+		// A user is followed when they were served before the fault, or
+		// were caught by it: an op of theirs began before Inject and was
+		// still running then. The second kind matters on a loaded machine,
+		// where the first logins can take longer than the fault's At.
 		var users []string
+		caught := 0
 		for u, ops := range byUser {
-			if slices.ContainsFunc(ops, func(op harness.Op) bool { return op.Outcome == harness.OK && !op.End.After(w.Inject) }) {
+			switch {
+			case slices.ContainsFunc(ops, func(op harness.Op) bool { return op.Outcome == harness.OK && !op.End.After(w.Inject) }):
 				users = append(users, u)
+			case slices.ContainsFunc(ops, func(op harness.Op) bool { return op.Start.Before(w.Inject) && op.End.After(w.Inject) }):
+				users = append(users, u)
+				caught++
 			}
 		}
 		slices.Sort(users)
-		if len(users) == 0 {
+		switch {
+		case len(users) == 0:
 			noBaseline++
-			ev.add(w.Heal, "fault %s: no user had succeeded before it", w.Name)
+			ev.add(w.Heal, "fault %s: no user had succeeded before it or was caught by it", w.Name)
+		case caught == len(users):
+			ev.add(w.Inject, "fault %s: no user had succeeded before it; following the %s caught in flight",
+				w.Name, plural(caught, "user"))
 		}
 		var recovered, neverUsers, untriedUsers []string
 		var slowest time.Duration

@@ -71,6 +71,25 @@ func TestRecovery(t *testing.T) {
 			},
 			metrics: map[string]float64{"recovery_max_s": 2}},
 		{name: "no op after heal", want: harness.Unknown, build: before},
+		{name: "first logins caught by the fault are followed", want: harness.Valid,
+			build: func() *builder {
+				b := newBuilder().fault("sigstop-sesman", 3, 6).end(60)
+				b.op(harness.OpLogin, "u1", 0, 6.5, harness.OK)
+				return b.op(harness.OpLogin, "u2", 1, 7, harness.OK)
+			},
+			metrics: map[string]float64{"recovery_max_s": 1},
+			mention: "following the 2 users caught in flight"},
+		{name: "near miss: a user caught in flight who never succeeds", want: harness.Invalid,
+			build: func() *builder {
+				b := newBuilder().fault("sigstop-sesman", 3, 6).end(60)
+				b.op(harness.OpLogin, "u1", 0, 6.5, harness.Fail)
+				return b.op(harness.OpLogin, "u1", 8, 9, harness.Fail)
+			}},
+		{name: "an op that started after the inject is not caught", want: harness.Unknown,
+			build: func() *builder {
+				return newBuilder().fault("sigstop-sesman", 3, 6).end(60).op(harness.OpLogin, "u1", 4, 7, harness.OK)
+			},
+			mention: "no user had succeeded before it or was caught by it"},
 		{name: "one user not tried again", want: harness.Unknown,
 			build: func() *builder {
 				b := before()
@@ -107,7 +126,7 @@ func TestRecovery(t *testing.T) {
 				b := newBuilder().fault("sigstop-sesman", 10, 20).end(60).op(harness.OpSCP, "u1", 1, 2, harness.OK)
 				return b.op(harness.OpSCP, "u1", 21, 22, harness.Fail)
 			},
-			mention: "no user had succeeded before it"},
+			mention: "no user had succeeded before it or was caught by it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := NewConfig(tc.opts...)

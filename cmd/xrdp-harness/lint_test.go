@@ -55,3 +55,16 @@ var _ = Describe("lint", func() {
 		Entry("bad severity", map[string]string{"sesman.ini": "[Sessions]\n"}, []string{"--fail-on", "fatal"}, `severity "fatal"`),
 	)
 })
+
+var _ = Describe("config diff", func() {
+	DescribeTable("bad input: 2 before any Docker call",
+		func(args []string, want string) {
+			s := start(append([]string{"config", "diff"}, args...)...)
+			Eventually(s).WithTimeout(time.Minute).Should(gexec.Exit(2))
+			Expect(s.Err).To(gbytes.Say(regexpQuote(want)))
+		},
+		Entry("no flags", nil, "--config DIR is required"),
+		Entry("no --to", []string{"--config", "/nonexistent", "--from", "0.9.21.1"}, "--to VERSION is required"),
+		Entry("bad version", []string{"--config", "/nonexistent", "--from", "0.9.21.1", "--to", "9.x"}, `--to: `),
+	)
+})

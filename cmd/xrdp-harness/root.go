@@ -21,6 +21,7 @@ func commands() []*cobra.Command {
 		newImagesCmd(),
 		newCleanCmd(),
 		newLintCmd(),
+		newConfigCmd(),
 		newJudgeCmd(),
 		newSchemaCmd(),
 		newVersionCmd(),

@@ -232,6 +232,8 @@ type Conn struct {
 	done        chan struct{} // closed when the reader stops
 	stopReading bool
 	reading     bool // readLoop started
+
+	gfx graphics // server output accounting, fed by the reader
 }
 
 type connState uint8

@@ -142,6 +142,7 @@ func (c *Conn) readLoop() {
 			c.setFailure(e)
 			return
 		}
+		c.gfx.frame(f.total)
 		if e := c.handle(f); e != nil {
 			c.setFailure(e)
 			if e.Reason != ReasonNoSession {
@@ -224,6 +225,7 @@ func (c *Conn) handle(f frame) *Error {
 
 // onUpdate feeds one graphics update to the discriminator.
 func (c *Conn) onUpdate(u update) {
+	c.gfx.update(time.Now())
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.updates++

@@ -143,6 +143,9 @@ type Op struct {
 	Err     string  `json:"err,omitempty"`
 	Display int     `json:"display"` // display the server reported; -1 when unknown
 	Phases  []Phase `json:"phases,omitempty"`
+	// Screen is set on an RDP disconnect: what the client received while
+	// the connection was up.
+	Screen *ScreenStats `json:"screen,omitempty"`
 }
 
 // Duration is End-Start.

@@ -45,3 +45,14 @@ type LevelMark struct {
 type ResponseSink interface {
 	Response(Response)
 }
+
+// ScreenStats is what an RDP client received while it was connected: the
+// server's frames and graphics updates.
+type ScreenStats struct {
+	Bytes     int64         `json:"bytes"`
+	Updates   int64         `json:"updates"`
+	Connected time.Duration `json:"connected"`
+	// UpdatesPerSec is the mean rate between the first and last update.
+	UpdatesPerSec float64 `json:"updatesPerSec"`
+	FrameAcks     string  `json:"frameAcks,omitempty"` // "not negotiated" when the client announced none
+}

@@ -219,6 +219,10 @@ func changeMD(c Change) string {
 func writeCapacityMD(w *bufio.Writer, cv capacityView) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	c := cv.Capacity
+	if c.Knee != nil {
+		writeKneeMD(w, cv.Label, c.Knee)
+		return
+	}
 	p("**%s**: %d sessions held", md(cv.Label), c.Sessions)
 	if c.Limit != "" {
 		p("; first to degrade: %s", md(c.Limit))
@@ -422,4 +426,50 @@ func code(s string) string {
 		return "`` " + s + " ``"
 	}
 	return "`" + s + "`"
+}
+
+func writeKneeMD(w *bufio.Writer, label string, k *Knee) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("**%s**: %s.\n\n", md(label), md(k.Figure))
+	limit := k.Baseline + k.Threshold
+	p("Baseline %s (Login VSI 4.1: 15 lowest responses minus the 2 lowest), threshold +%s → limit %s",
+		fmtDur(k.Baseline), fmtDur(k.Threshold), fmtDur(limit))
+	if k.Envelope != "" {
+		p("; envelope %s", md(k.Envelope))
+	}
+	p(".\n\n")
+	var worst time.Duration
+	for _, l := range k.Levels {
+		worst = max(worst, l.Avg)
+	}
+	p("| sessions | avg response | client keystroke | ops (err) | logins (fail) | CPU cores | memory MiB | pids | net in/out KiB/s | |\n")
+	p("|---:|:--|---:|---:|---:|---:|---:|---:|---:|:--|\n")
+	for i, l := range k.Levels {
+		bar := ""
+		if worst > 0 {
+			bar = strings.Repeat("▇", int(12*float64(l.Avg)/float64(worst)+0.5)) + " "
+		}
+		mark := "✓ under"
+		switch {
+		case i == k.Over:
+			mark = "✗ past the knee: " + md(k.Why)
+		case l.Over:
+			mark = "✗ past"
+		case k.Reached && l.Sessions == k.Sessions:
+			mark = "◆ knee"
+		}
+		client := "—"
+		if l.ClientSamples > 0 {
+			client = fmtDur(l.Client)
+		}
+		p("| %d | %s%s | %s | %d (%d) | %d (%d) | %.2f | %.0f | %.0f | %.1f / %.1f | %s |\n", l.Sessions, bar, fmtDur(l.Avg), client,
+			l.Responses, l.Errors, l.Logins, l.FailedLogins, l.CPUCores, l.MemoryMiB, l.Pids, l.NetRxBps/1024, l.NetTxBps/1024, mark)
+	}
+	p("\nCost per session: CPU %s; memory %s.\n\n", fmtCost(k.CPU, "cores"), fmtCost(k.Memory, "MiB"))
+	for _, pr := range k.Projections {
+		p("- %s\n", md(pr.Text))
+	}
+	if len(k.Projections) > 0 {
+		p("\n")
+	}
 }

@@ -68,6 +68,9 @@ type Capacity struct {
 	// 1.0%", "zombies"); empty when every level held.
 	Limit  string          `json:"limit,omitempty"`
 	Levels []CapacityLevel `json:"levels"`
+	// Knee is set for runs judged on response times (see Knee): then the
+	// levels above carry its average responses in P50 and P99.
+	Knee *Knee `json:"knee,omitempty"`
 }
 
 // CapacityLevel is what one load level measured.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/knee"
 	"github.com/xrdp-harness/xrdp-harness/harness/load"
 )
 
@@ -111,11 +112,21 @@ func loadKinds() map[string]loadKind {
 				if l.Max > v.users {
 					v.add(".max %d: the target has only %d users (set target.users)", l.Max, v.users)
 				}
+				if l.Threshold < 0 || l.ProbeEvery < 0 || l.Threshold.D() > time.Hour || l.ProbeEvery.D() > time.Hour {
+					v.add(": threshold %v, probeEvery %v: want 0..1h each", l.Threshold.D(), l.ProbeEvery.D())
+				}
+				if l.Threshold > 0 && v.t.Workload == nil && l.ProbeEvery == 0 {
+					v.add(".threshold: a knee on response times needs responses; set target.workload (inside the sessions) or probeEvery (from the client)")
+				}
 			},
 			build: func(l LoadSpec, c CheckSpec) (harness.Executor, error) {
-				cp := &load.Capacity{Client: l.client(), Step: l.Step, Every: l.Every.D(), Max: l.Max, MaxP99: c.MaxP99.D()}
+				cp := &load.Capacity{Client: l.client(), Step: l.Step, Every: l.Every.D(), Max: l.Max, MaxP99: c.MaxP99.D(),
+					ProbeEvery: l.ProbeEvery.D()}
 				if c.MaxErrorRate != nil {
 					cp.MaxErrorRate = *c.MaxErrorRate
+				}
+				if l.Threshold > 0 {
+					cp.Knee = &knee.Rule{Threshold: l.Threshold.D(), MaxErrorRate: cp.MaxErrorRate, NeedResponses: true}
 				}
 				return cp, nil
 			},

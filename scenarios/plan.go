@@ -87,6 +87,12 @@ func (s Spec) Options() ([]containers.Option, error) {
 	if len(t.Capabilities) > 0 {
 		opts = append(opts, containers.WithCapabilities(t.Capabilities...))
 	}
+	if t.Desktop != "" || t.Command != "" {
+		opts = append(opts, containers.WithDesktop(t.desktop()))
+	}
+	if w := t.Workload; w != nil {
+		opts = append(opts, containers.WithWorkload(containers.Workload{Think: w.Think.D()}))
+	}
 	return opts, errors.Join(errs...)
 }
 

@@ -64,6 +64,17 @@ type TargetSpec struct {
 	SSH  *SSHSpec `yaml:"ssh"`
 	// AllowFaults must be true for faults to run on an ssh target.
 	AllowFaults bool `yaml:"allowFaults"`
+	// Desktop is each session's desktop: minimal (default: exec sleep
+	// infinity), xfce4 (Debian's Xfce with a terminal and an editor, under
+	// a D-Bus session bus) or command (Command through /bin/sh -c).
+	Desktop string `yaml:"desktop"`
+	Command string `yaml:"command"`
+	// Workload, when given, runs a simulated user inside each session
+	// (xfce4: terminal, typing, editor, scrolling; otherwise a shell and
+	// file loop), timing every operation into the Record.
+	Workload *struct {
+		Think Duration `yaml:"think"` // between operations (zero: 2s)
+	} `yaml:"workload"`
 }
 
 // LoadSpec is one load executor. Kind picks the shape; the other fields
@@ -95,6 +106,15 @@ type LoadSpec struct {
 	Step  int      `yaml:"step"`
 	Every Duration `yaml:"every"`
 	Max   int      `yaml:"max"`
+	// Threshold, when set, finds the knee on response times: a level is
+	// past it when its average response exceeds the Login VSI 4.1 baseline
+	// plus Threshold (1s is VSImax v4's figure), or its error rate exceeds
+	// checks.maxErrorRate; the run stops one level past the first such
+	// level. It needs target.workload or probeEvery.
+	Threshold Duration `yaml:"threshold"`
+	// ProbeEvery has every RDP session time a keystroke to the next screen
+	// update this often (client-side response).
+	ProbeEvery Duration `yaml:"probeEvery"`
 	// sequence: run these in order
 	Steps []LoadSpec `yaml:"steps"`
 	// fault: inject this fault as a step (inside a sequence: after the
@@ -388,7 +408,16 @@ func (t TargetSpec) validateContainer() []error {
 	for i, c := range t.Capabilities {
 		add(fmt.Sprintf("capabilities[%d]", i), containers.CheckOptions(containers.WithCapabilities(c)))
 	}
+	add("desktop", t.desktop().Validate())
+	if w := t.Workload; w != nil {
+		add("workload.think", containers.CheckOptions(containers.WithWorkload(containers.Workload{Think: w.Think.D()})))
+	}
 	return errs
+}
+
+// desktop is the target's desktop setting as the containers package takes it.
+func (t TargetSpec) desktop() containers.Desktop {
+	return containers.Desktop{Kind: containers.DesktopKind(t.Desktop), Command: t.Command}
 }
 
 // defaultUsers is the number of test users when a scenario names none.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/knee"
 	"github.com/xrdp-harness/xrdp-harness/harness/load"
 	"github.com/xrdp-harness/xrdp-harness/reports"
 )
@@ -66,6 +67,9 @@ type SuiteOptions struct {
 	OnRun func(reports.Suite)
 	// RunID labels every container of the suite.
 	RunID string
+	// Nodes are the node sizes capacity figures are projected onto (nil:
+	// this host and 16c64g).
+	Nodes []knee.Node
 }
 
 // RunSuite runs every scenario on every version it applies to, one run at a
@@ -161,7 +165,13 @@ func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version) reports.Run 
 	if run.Flavour == "" { // cut short before the target came up
 		run.Flavour = v.Image.Flavour()
 	}
-	if cp := s.capacityLoad(); cp != nil {
+	if cp := s.capacityLoad(); cp != nil && cp.Knee != nil {
+		nodes := o.Nodes
+		if nodes == nil {
+			nodes = knee.DefaultNodes()
+		}
+		run.Capacity = KneeFigure(rec, *cp.Knee, s.envelope(), nodes).Capacity()
+	} else if cp != nil {
 		run.Capacity = capacityFigure(rec, cp)
 	}
 	return run
@@ -229,6 +239,28 @@ func capacityFigure(rec *harness.Record, cp *load.Capacity) *reports.Capacity {
 		}
 	}
 	return out
+}
+
+// KneeFigure finds the knee of a capacity run judged on response times.
+func KneeFigure(rec *harness.Record, rule knee.Rule, envelope string, nodes []knee.Node) *reports.Knee {
+	levels, samples := knee.FromRecord(rec, "")
+	return reports.NewKnee(knee.Analyze(levels, samples, rule), envelope, nodes)
+}
+
+// envelope names the target's resource limits, e.g. "cpus=1 memory=4096MB".
+func (s Spec) envelope() string {
+	r := s.Target.Resources
+	var parts []string
+	if r.CPUs > 0 {
+		parts = append(parts, fmt.Sprintf("cpus=%g", r.CPUs))
+	}
+	if r.MemoryMB > 0 {
+		parts = append(parts, fmt.Sprintf("memory=%dMB", r.MemoryMB))
+	}
+	if r.PidsLimit > 0 {
+		parts = append(parts, fmt.Sprintf("pids=%d", r.PidsLimit))
+	}
+	return strings.Join(parts, " ")
 }
 
 func later(a, b time.Time) time.Time {

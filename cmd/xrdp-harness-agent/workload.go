@@ -253,9 +253,11 @@ func (w *worker) desktopLoop(ctx context.Context, cycles int) error {
 		if ctx.Err() == nil && w.pause(ctx) {
 			_ = w.timed(ctx, "close", func(ctx context.Context) error {
 				var wins []string
-				for _, c := range []*exec.Cmd{term, edit} {
+				// The editor is killed: typed probes may have marked its
+				// buffer modified, and a save prompt would hold the window.
+				for c, sig := range map[*exec.Cmd]syscall.Signal{term: syscall.SIGTERM, edit: syscall.SIGKILL} {
 					if c != nil && c.Process != nil {
-						_ = c.Process.Signal(syscall.SIGTERM)
+						_ = c.Process.Signal(sig)
 					}
 				}
 				for _, win := range []string{termWin, editWin} {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/knee"
 )
 
 // Capacity adds Step users' sessions every Every and keeps them all
@@ -26,6 +27,17 @@ type Capacity struct {
 	// logins (zero: none may fail).
 	MaxP99       time.Duration
 	MaxErrorRate float64
+	// Knee, when set, judges levels on the responses of the sessions'
+	// workloads instead of the logins: each level's window runs from its
+	// logins to Every later, its average response is held against the
+	// baseline of every response so far (Login VSI 4.1) plus the rule's
+	// threshold, and the executor stops one level past the first level
+	// over it. Every level is recorded (Env.RecordLevel).
+	Knee *knee.Rule
+	// ProbeEvery, when > 0, has every session whose client can type (see
+	// Typist) time a keystroke to the next screen update this often, into
+	// the Record as client-side responses.
+	ProbeEvery time.Duration
 }
 
 var _ harness.Executor = (*Capacity)(nil)
@@ -105,9 +117,14 @@ func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 			cr.ops.Add(s.Close(cctx, Graceful))
 		}
 	}()
-	held := 0
+	probes, stopProbes := context.WithCancel(ctx)
+	var probing sync.WaitGroup
+	defer probing.Wait()
+	defer stopProbes()
+	held, past := 0, false
 	for next := 0; next < len(users) && ctx.Err() == nil; next += c.Step {
 		level := users[next:min(next+c.Step, len(users))]
+		levelStart := time.Now()
 		ops := make([]harness.Op, len(level))
 		var wg sync.WaitGroup
 		for i, u := range level {
@@ -120,12 +137,34 @@ func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 					mu.Lock()
 					sessions = append(sessions, sess)
 					mu.Unlock()
+					if ty, ok := sess.(Typist); ok && c.ProbeEvery > 0 {
+						probing.Add(1)
+						go func() {
+							defer probing.Done()
+							probe(probes, env, t.Name(), u.Name, ty, c.ProbeEvery)
+						}()
+					}
 				}
 			}()
 		}
 		wg.Wait()
 		l := MeasureLevel(ops, held)
 		held = l.Sessions
+		if c.Knee != nil {
+			if !sleepCtx(ctx, c.Every) {
+				return nil
+			}
+			mark := harness.LevelMark{Target: t.Name(), Sessions: held, Start: levelStart, End: time.Now(),
+				Logins: l.Logins, Failed: l.Failed}
+			if env.RecordLevel != nil {
+				env.RecordLevel(mark)
+			}
+			if past {
+				return nil // one level past the knee is measured; stop
+			}
+			past = c.overKnee(env, mark)
+			continue
+		}
 		if bad, _ := c.Degraded(l); bad {
 			return nil // the level that broke is in the Record; stop adding
 		}
@@ -134,4 +173,46 @@ func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 		}
 	}
 	return nil
+}
+
+// overKnee judges a level on the responses recorded so far.
+func (c *Capacity) overKnee(env harness.Env, mark harness.LevelMark) bool {
+	var rec harness.Record
+	if env.Responses != nil {
+		rec.Responses = env.Responses()
+	}
+	rec.Levels = []harness.LevelMark{mark}
+	levels, samples := knee.FromRecord(&rec, mark.Target)
+	base, _ := knee.Baseline(samples)
+	bad, _ := c.Knee.Over(levels[0], base)
+	return bad
+}
+
+// Typist is a session whose client can send a keystroke and time it to the
+// first screen update that follows (fakeclient's fast-path input).
+type Typist interface {
+	Keystroke(ctx context.Context) (time.Duration, error)
+}
+
+// probe times a keystroke every `every` (±25%) until ctx ends.
+func probe(ctx context.Context, env harness.Env, target, user string, ty Typist, every time.Duration) {
+	for i := 0; ; i++ {
+		d := every * time.Duration(75+(i*37)%50) / 100 // spread the probes of many sessions
+		if !sleepCtx(ctx, d) {
+			return
+		}
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		dur, err := ty.Keystroke(pctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		r := harness.Response{Time: time.Now(), Target: target, User: user, Source: harness.ClientSide, Op: "keystroke", Dur: dur}
+		if err != nil {
+			r.Err = err.Error()
+		}
+		if env.RecordResponse != nil {
+			env.RecordResponse(r)
+		}
+	}
 }

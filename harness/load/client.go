@@ -80,13 +80,26 @@ func (c RDP) Login(ctx context.Context, t harness.Target, u harness.User, client
 	if conn == nil {
 		return nil, op
 	}
-	return &rdpSession{conn: conn, op: op}, op
+	return &rdpSession{conn: conn, op: op, up: time.Now()}, op
 }
 
 type rdpSession struct {
 	conn *fakeclient.Conn
 	op   harness.Op
+	up   time.Time
 	once sync.Once
+}
+
+var _ Typist = (*rdpSession)(nil)
+
+// Keystroke types "a" and times it to the next screen update, then erases
+// it with a backspace (not timed), so a focused terminal or editor is left
+// as it was.
+func (s *rdpSession) Keystroke(ctx context.Context) (time.Duration, error) {
+	d, err := s.conn.KeystrokeResponse(ctx, fakeclient.ScanA)
+	_ = s.conn.SendKeys(fakeclient.KeyEvent{Scancode: fakeclient.ScanBackspace},
+		fakeclient.KeyEvent{Scancode: fakeclient.ScanBackspace, Release: true})
+	return d, err
 }
 
 func (s *rdpSession) Close(ctx context.Context, style Style) harness.Op {
@@ -101,6 +114,9 @@ func (s *rdpSession) Close(ctx context.Context, style Style) harness.Op {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
+	g := s.conn.Graphics()
+	op.Screen = &harness.ScreenStats{Bytes: g.Bytes, Updates: g.Updates, Connected: time.Since(s.up),
+		UpdatesPerSec: g.UpdatesPerSecond(), FrameAcks: g.FrameAcks}
 	err := s.conn.Close(ctx, fs)
 	op.End = time.Now()
 	op.Outcome = harness.OK

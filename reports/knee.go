@@ -1,0 +1,128 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/xrdp-harness/xrdp-harness/harness/knee"
+)
+
+// Knee is a response-time capacity figure: the levels a capacity run
+// stepped through with the responses its users met, the Login VSI 4.1
+// baseline, the threshold, the knee, what each session costs and what that
+// means for nodes of other sizes.
+type Knee struct {
+	// Figure says it in words: "6 sessions (…)", "not reached up to 12
+	// sessions (a lower bound)", "fails at the first level (…)".
+	Figure string `json:"figure"`
+	// Reached: a level went past the knee and Sessions is the last level
+	// under it; otherwise Sessions is a lower bound.
+	Reached   bool          `json:"reached"`
+	Sessions  int           `json:"sessions"`
+	Baseline  time.Duration `json:"baseline"`
+	Threshold time.Duration `json:"threshold"`
+	// Over is the index in Levels of the first level past the knee (-1:
+	// none); Why what broke there.
+	Over     int         `json:"over"`
+	Why      string      `json:"why,omitempty"`
+	Envelope string      `json:"envelope,omitempty"` // the target's limits, e.g. "cpus=1 memory=4096MB"
+	Levels   []KneeLevel `json:"levels"`
+	// CPU (cores) and Memory (MiB) per session: a least-squares line over
+	// the levels up to the first past the knee.
+	CPU         CostFit      `json:"cpu"`
+	Memory      CostFit      `json:"memory"`
+	Projections []Projection `json:"projections,omitempty"`
+}
+
+// KneeLevel is one level of a knee run.
+type KneeLevel struct {
+	Sessions     int       `json:"sessions"`
+	Start        time.Time `json:"start"`
+	End          time.Time `json:"end"`
+	Logins       int       `json:"logins"`
+	FailedLogins int       `json:"failedLogins"`
+	// Responses and Errors count the workload's operations in the level;
+	// Avg is their mean, Client the mean client-side keystroke response.
+	Responses     int           `json:"responses"`
+	Errors        int           `json:"errors"`
+	Avg           time.Duration `json:"avg"`
+	Client        time.Duration `json:"client"`
+	ClientSamples int           `json:"clientSamples"`
+	ErrorRate     float64       `json:"errorRate"`
+	CPUCores      float64       `json:"cpuCores"`
+	MemoryMiB     float64       `json:"memoryMiB"`
+	Pids          float64       `json:"pids"`
+	NetRxBps      float64       `json:"netRxBps"`
+	NetTxBps      float64       `json:"netTxBps"`
+	Over          bool          `json:"over"` // past the knee
+}
+
+// CostFit is the marginal cost per session: y = Fixed + PerSession·sessions,
+// with its R² (both 0 and Points < 2 when it could not be fitted).
+type CostFit struct {
+	PerSession float64 `json:"perSession"`
+	Fixed      float64 `json:"fixed"`
+	R2         float64 `json:"r2"`
+	Points     int     `json:"points"`
+	Valid      bool    `json:"valid"`
+}
+
+// Projection is how many sessions a node of a size holds.
+type Projection struct {
+	Node      string  `json:"node"`
+	Cores     float64 `json:"cores"`
+	MemGiB    float64 `json:"memGiB"`
+	Sessions  int     `json:"sessions"`
+	LimitedBy string  `json:"limitedBy"` // CPU or memory; "" when no fit
+	ByCPU     int     `json:"byCPU"`     // -1: unknown
+	ByMemory  int     `json:"byMemory"`
+	Text      string  `json:"text"`
+}
+
+func costFit(f knee.Fit) CostFit {
+	if !f.Valid() || math.IsNaN(f.R2) {
+		return CostFit{Points: f.N}
+	}
+	return CostFit{PerSession: f.Slope, Fixed: f.Intercept, R2: f.R2, Points: f.N, Valid: true}
+}
+
+// NewKnee turns the arithmetic's result into the report's figure, with a
+// projection per node.
+func NewKnee(r knee.Result, envelope string, nodes []knee.Node) *Knee {
+	k := &Knee{Figure: r.Figure(), Reached: r.Reached, Sessions: r.Knee, Baseline: r.Baseline, Threshold: r.Threshold,
+		Over: r.Over, Why: r.Why, Envelope: envelope, CPU: costFit(r.CPU), Memory: costFit(r.Memory), Levels: []KneeLevel{}}
+	for i, l := range r.Levels {
+		k.Levels = append(k.Levels, KneeLevel{Sessions: l.Sessions, Start: l.Start, End: l.End, Logins: l.Logins,
+			FailedLogins: l.FailedLogins, Responses: l.Responses, Errors: l.Errors, Avg: l.Avg, Client: l.Client,
+			ClientSamples: l.ClientSamples, ErrorRate: l.ErrorRate(), CPUCores: l.CPUCores, MemoryMiB: l.MemoryMiB,
+			Pids: l.Pids, NetRxBps: l.NetRxBps, NetTxBps: l.NetTxBps, Over: r.Over >= 0 && i >= r.Over})
+	}
+	for _, n := range nodes {
+		p := knee.Project(r, n)
+		k.Projections = append(k.Projections, Projection{Node: n.Name, Cores: n.Cores, MemGiB: n.MemGiB,
+			Sessions: p.Sessions, LimitedBy: p.LimitedBy, ByCPU: p.ByCPU, ByMemory: p.ByMemory, Text: p.String()})
+	}
+	return k
+}
+
+// Capacity fills the older login-level view from the knee, so every report
+// format shows the run.
+func (k *Knee) Capacity() *Capacity {
+	c := &Capacity{Sessions: k.Sessions, Knee: k}
+	if k.Reached {
+		c.Limit = k.Why
+	}
+	for _, l := range k.Levels {
+		c.Levels = append(c.Levels, CapacityLevel{Sessions: l.Sessions, P50: l.Avg, P99: l.Avg, ErrorRate: l.ErrorRate,
+			MemoryMB: l.MemoryMiB * (1 << 20) / 1e6, Held: !l.Over, Why: map[bool]string{true: "past the knee"}[l.Over]})
+	}
+	return c
+}
+
+func fmtCost(f CostFit, unit string) string {
+	if !f.Valid {
+		return fmt.Sprintf("not fitted (%d levels)", f.Points)
+	}
+	return fmt.Sprintf("%.3g %s per session + %.3g fixed (R² %.2f over %d levels)", f.PerSession, unit, f.Fixed, f.R2, f.Points)
+}

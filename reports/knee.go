@@ -89,7 +89,7 @@ func costFit(f knee.Fit) CostFit {
 
 // NewKnee turns the arithmetic's result into the report's figure, with a
 // projection per node.
-func NewKnee(r knee.Result, envelope string, nodes []knee.Node) *Knee {
+func NewKnee(r knee.Result, envelope string, envelopeCores float64, nodes []knee.Node) *Knee {
 	k := &Knee{Figure: r.Figure(), Reached: r.Reached, Sessions: r.Knee, Baseline: r.Baseline, Threshold: r.Threshold,
 		Over: r.Over, Why: r.Why, Envelope: envelope, CPU: costFit(r.CPU), Memory: costFit(r.Memory), Levels: []KneeLevel{}}
 	for i, l := range r.Levels {
@@ -99,7 +99,7 @@ func NewKnee(r knee.Result, envelope string, nodes []knee.Node) *Knee {
 			Pids: l.Pids, NetRxBps: l.NetRxBps, NetTxBps: l.NetTxBps, Over: r.Over >= 0 && i >= r.Over})
 	}
 	for _, n := range nodes {
-		p := knee.Project(r, n)
+		p := knee.Project(r, n, envelopeCores)
 		k.Projections = append(k.Projections, Projection{Node: n.Name, Cores: n.Cores, MemGiB: n.MemGiB,
 			Sessions: p.Sessions, LimitedBy: p.LimitedBy, ByCPU: p.ByCPU, ByMemory: p.ByMemory, Text: p.String()})
 	}

@@ -170,7 +170,7 @@ func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version) reports.Run 
 		if nodes == nil {
 			nodes = knee.DefaultNodes()
 		}
-		run.Capacity = KneeFigure(rec, *cp.Knee, s.envelope(), nodes).Capacity()
+		run.Capacity = KneeFigure(rec, *cp.Knee, s.envelope(), s.Target.Resources.CPUs, nodes).Capacity()
 	} else if cp != nil {
 		run.Capacity = capacityFigure(rec, cp)
 	}
@@ -242,9 +242,9 @@ func capacityFigure(rec *harness.Record, cp *load.Capacity) *reports.Capacity {
 }
 
 // KneeFigure finds the knee of a capacity run judged on response times.
-func KneeFigure(rec *harness.Record, rule knee.Rule, envelope string, nodes []knee.Node) *reports.Knee {
+func KneeFigure(rec *harness.Record, rule knee.Rule, envelope string, envelopeCores float64, nodes []knee.Node) *reports.Knee {
 	levels, samples := knee.FromRecord(rec, "")
-	return reports.NewKnee(knee.Analyze(levels, samples, rule), envelope, nodes)
+	return reports.NewKnee(knee.Analyze(levels, samples, rule), envelope, envelopeCores, nodes)
 }
 
 // envelope names the target's resource limits, e.g. "cpus=1 memory=4096MB".

@@ -14,6 +14,7 @@ import (
 
 	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
 	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/knee"
 	"github.com/xrdp-harness/xrdp-harness/reports"
 	"github.com/xrdp-harness/xrdp-harness/scenarios"
 )
@@ -28,6 +29,7 @@ type runFlags struct {
 	noCompare bool
 	tty       string
 	config    string
+	nodes     listFlag
 }
 
 func newRunCmd() *cobra.Command {
@@ -63,6 +65,7 @@ each other one: the FROM side of a comparison is expected to show the defect
 	fs.StringVar(&f.tty, "progress", "auto", "progress display: auto, bars or lines")
 	fs.StringVar(&f.config, "config", "", "the operator's xrdp config directory ("+xrdpconf.Accepted+
 		"), laid down on every version of every scenario; the report lists what the harness layered on top and the lint findings")
+	fs.Var(&f.nodes, "node", "node size a capacity figure is projected onto, CORESc MEMORYg (e.g. 8c32g); repeatable; default: this host and 16c64g")
 	return cmd
 }
 
@@ -89,7 +92,17 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 	cfg.specs = checked.Specs
 	versions, compare, err := cfg.versions(checked.Versions)
 	configs, lerr := scenarios.LintConfigs(checked.Specs, checked.Versions)
-	if err = errors.Join(rerr, perr, err, lerr); err != nil {
+	var nodes []knee.Node
+	var nerr []error
+	for _, n := range f.nodes {
+		node, err := knee.ParseNode(n)
+		nerr = append(nerr, err)
+		nodes = append(nodes, node)
+	}
+	if len(nodes) > 0 {
+		nodes = append([]knee.Node{knee.HostNode()}, nodes...)
+	}
+	if err = errors.Join(rerr, perr, err, lerr, errors.Join(nerr...)); err != nil {
 		return badInput(fmt.Errorf("%w\n(run `xrdp-harness run --help` for the flags and version syntax)", err))
 	}
 	b, err := f.builder(stderr)
@@ -117,6 +130,7 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 		Builder:   b,
 		Compare:   compare,
 		RunID:     fmt.Sprintf("run-%d", time.Now().Unix()),
+		Nodes:     nodes,
 		Progress: func(label string, expected int) (chan<- harness.Progress, func(*harness.Record, error)) {
 			t := progress.Track(label, expected)
 			return t.C(), t.Finish

@@ -143,10 +143,34 @@ func TestProject(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := Project(tc.r, n)
+		p := Project(tc.r, n, 0)
 		if p.Sessions != tc.n || p.LimitedBy != tc.limited {
 			t.Errorf("%s: %d limited by %q, want %d by %q (%s)", tc.node, p.Sessions, p.LimitedBy, tc.n, tc.limited, p)
 		}
+	}
+}
+
+// A knee reached inside an envelope of 1 core scales by cores; memory
+// still limits a node short of it.
+func TestProjectScalesTheKnee(t *testing.T) {
+	r := Result{Reached: true, Knee: 4, CPU: LeastSquares([]float64{2, 4}, []float64{0.3, 0.4}),
+		Memory: LeastSquares([]float64{2, 4}, []float64{500, 800})}
+	for _, tc := range []struct {
+		node    string
+		n       int
+		limited string
+	}{{"16c64g", 64, "CPU"}, {"2c24g", 8, "CPU"}, {"64c8g", 53, "memory"}} {
+		n, _ := ParseNode(tc.node)
+		p := Project(r, n, 1)
+		if p.Sessions != tc.n || p.LimitedBy != tc.limited || !p.Scaled {
+			t.Errorf("%s: %d by %q (scaled %v), want %d by %q", tc.node, p.Sessions, p.LimitedBy, p.Scaled, tc.n, tc.limited)
+		}
+	}
+	// Not reached: a lower bound is not scaled, the fit is used.
+	r.Reached = false
+	n, _ := ParseNode("16c64g")
+	if p := Project(r, n, 1); p.Scaled || p.ByCPU != 316 { // (16-0.2)/0.05
+		t.Errorf("lower bound: %+v", p)
 	}
 }
 

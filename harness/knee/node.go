@@ -38,30 +38,44 @@ type Projection struct {
 	LimitedBy string
 	// ByCPU and ByMemory are each resource's own limit (-1: unknown).
 	ByCPU, ByMemory int
+	// Scaled: ByCPU is the knee scaled from the envelope's cores.
+	Scaled bool
 }
 
 func (p Projection) String() string {
 	if p.LimitedBy == "" {
 		return fmt.Sprintf("a node of %g cores and %g GiB: no projection (the cost per session could not be fitted)", p.Node.Cores, p.Node.MemGiB)
 	}
-	return fmt.Sprintf("a node of %g cores and %g GiB holds about %d sessions of this workload, limited by %s",
-		p.Node.Cores, p.Node.MemGiB, p.Sessions, p.LimitedBy)
+	how := "from the fitted cost per session"
+	if p.LimitedBy == "CPU" && p.Scaled {
+		how = "the knee scaled by cores"
+	}
+	return fmt.Sprintf("a node of %g cores and %g GiB holds about %d sessions of this workload, limited by %s (%s)",
+		p.Node.Cores, p.Node.MemGiB, p.Sessions, p.LimitedBy, how)
 }
 
-// Project divides a node's cores and memory by the fitted cost per session,
+// Project says how many sessions a node holds. Memory: the node's memory
 // after the fitted fixed cost (the intercept: xrdp and sesman with no
-// session). A resource whose cost does not grow with sessions does not
-// limit.
-func Project(r Result, n Node) Projection {
+// session), divided by the fitted cost per session. CPU: when the knee was
+// reached inside a CPU envelope of envelopeCores, the knee scaled by the
+// node's cores (responses degrade before the cgroup shows every core busy,
+// so the measured cores per session would overstate what fits); otherwise
+// the node's cores over the fitted cost per session. A resource whose cost
+// does not grow with sessions does not limit.
+func Project(r Result, n Node, envelopeCores float64) Projection {
 	p := Projection{Node: n, ByCPU: -1, ByMemory: -1}
 	per := func(f Fit, total float64) int {
 		if !f.Valid() || f.Slope <= 0 {
 			return -1
 		}
 		v := (total - math.Max(f.Intercept, 0)) / f.Slope
-		return max(0, int(math.Floor(v)))
+		return max(0, int(math.Floor(v+1e-9))) // 315.9999… is 316
 	}
 	p.ByCPU = per(r.CPU, n.Cores)
+	if r.Reached && r.Knee > 0 && envelopeCores > 0 {
+		p.ByCPU = int(math.Floor(float64(r.Knee) * n.Cores / envelopeCores))
+		p.Scaled = true
+	}
 	p.ByMemory = per(r.Memory, n.MemGiB*1024)
 	switch {
 	case p.ByCPU >= 0 && (p.ByMemory < 0 || p.ByCPU <= p.ByMemory):

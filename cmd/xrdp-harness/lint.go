@@ -1,20 +1,25 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
 	"github.com/xrdp-harness/xrdp-harness/harness/lint"
+	"github.com/xrdp-harness/xrdp-harness/scenarios"
 )
 
 type lintFlags struct {
+	imageFlags
+	prove    bool
 	config   string
 	versions listFlag
 	failOn   string
@@ -33,14 +38,21 @@ settings walk into: severity, setting (file, section, key, line), the versions
 affected, the evidence (xrdp source lines at release tags, measured runs) and the
 fix. Nothing is booted.
 
+With --prove, each finding that names a scenario is proved: that built-in
+scenario runs on each version the finding affects (images are built when
+missing) and the finding is marked confirmed there when the run is invalid
+(the checkers saw the trap), not confirmed otherwise.
+
 Exit status: 0 when no finding is at or above --fail-on, 1 when one is, 2 for bad
-input (no such directory, a file the harness does not take, a bad version).`,
+input (no such directory, a file the harness does not take, a bad version), 3
+when --prove could not build or run, 130 when interrupted.`,
 		Example: `  xrdp-harness lint --config /etc/xrdp
   xrdp-harness lint --config ./prod-xrdp --version 0.9.21.1 --version 0.10.1 --users 40
-  xrdp-harness lint --config ./prod-xrdp --fail-on warning --format json`,
+  xrdp-harness lint --config ./prod-xrdp --fail-on warning --format json
+  xrdp-harness lint --config ./prod-xrdp --version 0.9.21.1 --prove`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runLint(&f, cmd.OutOrStdout())
+			return runLint(cmd.Context(), &f, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	fs := cmd.Flags()
@@ -49,6 +61,9 @@ input (no such directory, a file the harness does not take, a bad version).`,
 	fs.StringVar(&f.failOn, "fail-on", "error", "exit 1 when a finding is at least this severe: info, warning or error")
 	fs.IntVar(&f.users, "users", 0, "users that must hold a session at once (checks MaxSessions); 0: not checked")
 	fs.StringVar(&f.format, "format", "text", "output: text or json")
+	fs.BoolVar(&f.prove, "prove", false, "run each finding's scenario on the versions it affects and mark it confirmed or not")
+	fs.StringVar(&f.base, "base", "auto", "how Debian base images are made (--prove): auto, debootstrap or registry")
+	fs.BoolVar(&f.quiet, "quiet", false, "do not print build progress (--prove)")
 	return cmd
 }
 
@@ -56,6 +71,7 @@ input (no such directory, a file the harness does not take, a bad version).`,
 type lintInput struct {
 	dir      *xrdpconf.Dir
 	versions []lint.Version
+	images   []scenarios.Version // for --prove
 	failOn   lint.Severity
 }
 
@@ -80,6 +96,14 @@ func (f *lintFlags) resolve() (lintInput, error) {
 			continue
 		}
 		in.versions = append(in.versions, v)
+		if f.prove {
+			img, err := scenarios.ParseVersion(s, nil)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			in.images = append(in.images, img)
+		}
 	}
 	sev, err := lint.ParseSeverity(f.failOn)
 	if err != nil {
@@ -95,13 +119,25 @@ func (f *lintFlags) resolve() (lintInput, error) {
 	return in, errors.Join(errs...)
 }
 
-func runLint(f *lintFlags, stdout io.Writer) error {
+func runLint(ctx context.Context, f *lintFlags, stdout, stderr io.Writer) error {
 	in, err := f.resolve()
 	if err != nil {
 		return badInput(err)
 	}
 	cfg := lint.Config{Sesman: in.dir.Ini("sesman.ini"), Xrdp: in.dir.Ini("xrdp.ini"), Users: f.users}
 	findings := lint.Lint(cfg, in.versions)
+	if f.prove {
+		b, err := f.builder(stderr)
+		if err != nil {
+			return exitCode{3, err}
+		}
+		defer b.Close()
+		findings, _, err = scenarios.Prove(ctx, findings, scenarios.ProveOptions{Builder: b, Versions: in.images,
+			RunID: fmt.Sprintf("lint-prove-%d", time.Now().Unix())})
+		if err != nil {
+			return exitCode{3, err}
+		}
+	}
 	if err := printFindings(stdout, f.format, in.dir, in.versions, findings); err != nil {
 		return err
 	}

@@ -200,6 +200,8 @@ func (b *Builder) Ensure(ctx context.Context, spec ImageSpec) (Image, error) {
 type recipe struct {
 	version, flavour string
 	files            map[string][]byte // build context, Dockerfile included
+	// tagOverride, when set, is the tag instead of an xrdp image's.
+	tagOverride string
 }
 
 func (r recipe) hash() string {
@@ -218,6 +220,9 @@ func (r recipe) hash() string {
 }
 
 func (r recipe) tag() string {
+	if r.tagOverride != "" {
+		return r.tagOverride
+	}
 	return "xrdp-harness/xrdp:" + r.version + "-" + r.flavour + "-" + r.hash()[:12]
 }
 

@@ -1,0 +1,164 @@
+package containers
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/testcontainers/testcontainers-go"
+	tcnetwork "github.com/testcontainers/testcontainers-go/network"
+)
+
+// haproxySuite is the Debian release HAProxy comes from.
+const haproxySuite = "bookworm"
+
+// EnsureHAProxy returns the HAProxy image (Debian's haproxy package on the
+// harness's own base), building it when missing; its tag is its recipe's
+// content hash, as for xrdp images.
+func (b *Builder) EnsureHAProxy(ctx context.Context) (string, error) {
+	rel := DebianRelease{Suite: haproxySuite, Release: haproxySuite, Security: true}
+	t, err := template.ParseFS(assets, "assets/Dockerfile.haproxy")
+	if err != nil {
+		return "", fmt.Errorf("containers: parse Dockerfile.haproxy: %w", err)
+	}
+	var df bytes.Buffer
+	if err := t.Execute(&df, struct{ Suite, Base string }{haproxySuite, b.baseTag(haproxySuite)}); err != nil {
+		return "", fmt.Errorf("containers: render Dockerfile.haproxy: %w", err)
+	}
+	r := recipe{version: "haproxy", flavour: "debian", files: map[string][]byte{
+		"Dockerfile": df.Bytes(), "sources.list": []byte(rel.sourcesList(b.mirrors)), ".base-suite": []byte(haproxySuite)}}
+	ref := "xrdp-harness/haproxy:" + haproxySuite + "-" + r.hash()[:12]
+	unlock, err := b.lock(ctx, ref)
+	if err != nil {
+		return ref, err
+	}
+	defer unlock()
+	ok, err := b.imageExists(ctx, ref)
+	if err != nil || ok {
+		return ref, err
+	}
+	b.logf("image %s: building HAProxy from Debian %s", ref, haproxySuite)
+	r.tagOverride = ref
+	return ref, b.build(ctx, r)
+}
+
+// Balancer is an HAProxy container in front of xrdp containers on a Docker
+// network the run made; only its RDP port is published, on 127.0.0.1.
+type Balancer struct {
+	ctr  *testcontainers.DockerContainer
+	addr string
+}
+
+// Addr is the balancer's RDP endpoint on the host, 127.0.0.1:port.
+func (l *Balancer) Addr() string { return l.addr }
+
+// HAProxyConfig is the configuration of an RDP balancer over servers
+// (host:port as the balancer's network resolves them). With persist,
+// connections carrying the same `Cookie: mstshash=USER` (sent in the
+// X.224 Connection Request) go to the same server: `balance rdp-cookie`
+// and `persist rdp-cookie`, once the request is in (`tcp-request content
+// accept if RDP_COOKIE`); without, plain round robin.
+func HAProxyConfig(servers []string, persist bool) string {
+	var b strings.Builder
+	b.WriteString(`global
+  log stdout format raw local0
+defaults
+  mode tcp
+  log global
+  option tcplog
+  timeout connect 5s
+  timeout client 10m
+  timeout server 10m
+frontend rdp
+  bind :3389
+  tcp-request inspect-delay 5s
+  tcp-request content accept if RDP_COOKIE
+  default_backend xrdp
+backend xrdp
+`)
+	if persist {
+		b.WriteString("  balance rdp-cookie\n  persist rdp-cookie\n")
+	} else {
+		b.WriteString("  balance roundrobin\n")
+	}
+	for i, s := range servers {
+		fmt.Fprintf(&b, "  server s%d %s\n", i+1, s)
+	}
+	return b.String()
+}
+
+// RunHAProxy starts the balancer on netName with cfg as haproxy.cfg.
+// Like Run, it returns the half-made Balancer with an error.
+func RunHAProxy(ctx context.Context, b *Builder, netName, cfg string) (*Balancer, error) {
+	ref, err := b.EnsureHAProxy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	port := network.MustParsePort("3389/tcp")
+	ctr, err := testcontainers.Run(ctx, ref,
+		testcontainers.WithExposedPorts(port.String()),
+		testcontainers.WithLabels(map[string]string{LabelHarness: "true", LabelOwner: OwnerLabel()}),
+		testcontainers.WithFiles(testcontainers.ContainerFile{Reader: strings.NewReader(cfg), ContainerFilePath: "/etc/haproxy/haproxy.cfg", FileMode: 0o644}),
+		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			hc.PortBindings = network.PortMap{port: {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: "0"}}}
+			hc.PublishAllPorts = false
+		}),
+		tcnetwork.WithNetworkName(nil, netName),
+	)
+	l := &Balancer{ctr: ctr}
+	if err != nil {
+		return l, fmt.Errorf("containers: run haproxy: %w", err)
+	}
+	mp, err := ctr.MappedPort(ctx, port.String())
+	if err != nil {
+		return l, fmt.Errorf("containers: haproxy port: %w", err)
+	}
+	l.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(int(mp.Num())))
+	// Ready when the published port accepts (HAProxy has bound it).
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var d net.Dialer
+	for {
+		c, err := d.DialContext(wctx, "tcp", l.addr)
+		if err == nil {
+			c.Close()
+			return l, nil
+		}
+		select {
+		case <-wctx.Done():
+			return l, fmt.Errorf("containers: haproxy does not accept on %s: %w\n%s", l.addr, err, l.Logs(context.WithoutCancel(ctx)))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// Logs is HAProxy's output (its connection log), best effort.
+func (l *Balancer) Logs(ctx context.Context) string {
+	if l == nil || l.ctr == nil {
+		return ""
+	}
+	rc, err := l.ctr.Logs(ctx)
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(rc)
+	return b.String()
+}
+
+// Terminate removes the balancer; safe on nil and half-made ones.
+func (l *Balancer) Terminate(ctx context.Context) error {
+	if l == nil || l.ctr == nil {
+		return nil
+	}
+	return l.ctr.Terminate(ctx, testcontainers.StopTimeout(3*time.Second))
+}

@@ -152,7 +152,7 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 	sesPort := network.MustParsePort(fmt.Sprintf("%d/tcp", SCPRelayPort))
 	// 0.9.x sesman speaks SCP v0 on TCP, published like RDP; 0.10 sesman
 	// listens on a UNIX socket only, so there is nothing to publish.
-	scpTCP := strings.HasPrefix(img.Version, "0.9.")
+	scpTCP := FeaturesOf(img.Version).SCPTCP
 	exposed := []string{rdpPort.String()}
 	bindings := network.PortMap{rdpPort: {{HostIP: loopback, HostPort: "0"}}}
 	var sesmanWait wait.Strategy = &sesmanSocketReady{path: "sesman.socket", timeout: cfg.startupTimeout}
@@ -433,7 +433,7 @@ func (s *Server) Terminate(ctx context.Context) error {
 func (c config) runEnv(version string) string {
 	env := fmt.Sprintf("XH_USERS=%d\nXH_USER_PREFIX=%s\nXH_PASSWORD='%s'\n", c.users, c.userPrefix,
 		strings.ReplaceAll(c.password, "'", `'\''`))
-	if strings.HasPrefix(version, "0.9.") {
+	if FeaturesOf(version).SCPTCP {
 		env += fmt.Sprintf("XH_SCP_RELAY='0.0.0.0:%d localhost:%d'\n", SCPRelayPort, SesmanPort)
 	}
 	return env
@@ -460,7 +460,7 @@ func (c config) iniTSV(version string) string {
 		{"sesman.ini", "Logging", "EnableSyslog", "false"},
 		{"sesman.ini", "Logging", "EnableProcessId", "true"},
 	}
-	if strings.HasPrefix(version, "0.9.") {
+	if FeaturesOf(version).SCPTCP {
 		// Loopback, as installed (a relay publishes it): chansrv picks its
 		// UNIX socket from this very setting, and xrdp looks for it there.
 		set = append(set,

@@ -30,16 +30,17 @@ func (s *Server) Name() string {
 // Info describes the target for the Record.
 func (s *Server) Info() harness.TargetInfo {
 	return harness.TargetInfo{
-		Name:          s.Name(),
-		Version:       s.image.Version,
-		Flavour:       s.image.Flavour,
-		Image:         s.image.Ref,
-		Policy:        s.Policy(),
-		MaxSessions:   s.MaxSessions(),
-		DisplayOffset: s.DisplayOffset(),
-		Users:         s.cfg.users,
-		Config:        s.Settings(),
-		Layered:       s.layers,
+		Name:           s.Name(),
+		Version:        s.image.Version,
+		Flavour:        s.image.Flavour,
+		Image:          s.image.Ref,
+		Policy:         s.Policy(),
+		MaxSessions:    s.MaxSessions(),
+		DisplayOffset:  s.DisplayOffset(),
+		Users:          s.cfg.users,
+		SessionProcess: FeaturesOf(s.image.Version).SessionProcess,
+		Config:         s.Settings(),
+		Layered:        s.layers,
 	}
 }
 

@@ -65,6 +65,11 @@ type TargetInfo struct {
 	MaxSessions   int    `json:"maxSessions"`
 	DisplayOffset int    `json:"displayOffset"`
 	Users         int    `json:"users"`
+	// SessionProcess is the name sesman's per-session process runs under
+	// on this version (containers.Features): "xrdp-sesman" on 0.9.x,
+	// "xrdp-sesexec" on 0.10. Empty in a Record made before it was kept:
+	// checkers then take either name.
+	SessionProcess string `json:"sessionProcess,omitempty"`
 	// Config holds every other knob as it was applied (ini overrides, reconnect
 	// script timing, resource limits).
 	Config map[string]string `json:"config,omitempty"`

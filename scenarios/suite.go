@@ -89,7 +89,7 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 			if !s.AppliesTo(v.Image.Version) {
 				continue
 			}
-			if s.NeedsSCP() && !strings.HasPrefix(v.Image.Version, "0.9.") {
+			if s.NeedsSCP() && !containers.FeaturesOf(v.Image.Version).SCPTCP {
 				suite.Notes = append(suite.Notes, fmt.Sprintf("%s skipped on %s: it drives sesman with SCP v0, which xrdp %s does not speak",
 					s.Name, v.Label, v.Image.Version))
 				continue

@@ -343,14 +343,15 @@ func (h *Host) Name() string { return h.cfg.name() }
 // Info describes the host for the Record; no password is in it.
 func (h *Host) Info() harness.TargetInfo {
 	return harness.TargetInfo{
-		Name:          h.Name(),
-		Version:       h.version,
-		Flavour:       "host",
-		Image:         "ssh://" + h.cfg.User + "@" + h.cfg.Addr,
-		Policy:        h.set.policy,
-		MaxSessions:   h.set.maxSess,
-		DisplayOffset: h.set.dispOffset,
-		Users:         len(h.users),
+		Name:           h.Name(),
+		Version:        h.version,
+		Flavour:        "host",
+		Image:          "ssh://" + h.cfg.User + "@" + h.cfg.Addr,
+		Policy:         h.set.policy,
+		MaxSessions:    h.set.maxSess,
+		DisplayOffset:  h.set.dispOffset,
+		Users:          len(h.users),
+		SessionProcess: containers.FeaturesOf(h.version).SessionProcess,
 		Config: map[string]string{
 			"kind":            "ssh",
 			"xrdp.rdp":        h.set.rdp,

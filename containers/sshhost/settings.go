@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/containers/agent/ini"
 )
 
@@ -35,7 +36,7 @@ func readSettings(xrdpIni, sesmanIni []byte, version string) (hostSettings, erro
 	s.rdp = rdp
 	s.xrdpLog = logPath(xrdpIni, "xrdp.log")
 	s.sesmanLog = logPath(sesmanIni, "xrdp-sesman.log")
-	if strings.HasPrefix(version, "0.9.") {
+	if containers.FeaturesOf(version).SCPTCP {
 		// 0.9.x sesman.c: ListenAddress (default 127.0.0.1) and ListenPort
 		// (default 3350) in [Globals] (sesman/config.c at v0.9.21.1).
 		addr, _ := ini.Get(sesmanIni, "Globals", "ListenAddress")

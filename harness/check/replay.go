@@ -63,7 +63,47 @@ func isSesmanName(comm, args string) bool {
 	if comm == "" {
 		comm = argv0(args)
 	}
-	return comm == "xrdp-sesman" || comm == "xrdp-sesexec"
+	return comm == sesmanDaemon || comm == sesexec
+}
+
+// The names sesman's processes run under: the daemon's, and 0.10's
+// per-session process (0.9.x sesman forks itself per session instead).
+const (
+	sesmanDaemon = "xrdp-sesman"
+	sesexec      = "xrdp-sesexec"
+)
+
+// sessionNames are what a target's version calls its sesman processes,
+// read from the Record's TargetInfo.SessionProcess (containers.Features).
+type sessionNames struct {
+	// session is the per-session process; "" (an older Record): either
+	// name, as before the version was recorded.
+	session string
+}
+
+func sessionNamesOf(r *harness.Record, target string) sessionNames {
+	for _, ti := range r.Targets {
+		if ti.Name == target {
+			return sessionNames{session: ti.SessionProcess}
+		}
+	}
+	return sessionNames{}
+}
+
+// roleOf is p's role on this version: an xrdp-sesexec is sesman's only
+// where the version runs one.
+func (n sessionNames) roleOf(p Proc) role {
+	r := p.roleOf()
+	if r == roleSesman && n.session == sesmanDaemon && (p.Comm == sesexec || p.Comm == "" && argv0(p.Args) == sesexec) {
+		return roleOther
+	}
+	return r
+}
+
+// sessionOnly says whether p can only be a session's process, never the
+// main daemon (0.10's xrdp-sesexec).
+func (n sessionNames) sessionOnly(p Proc) bool {
+	return n.session != sesmanDaemon && p.Comm == sesexec
 }
 
 // Zombie reports whether the process has exited and waits to be reaped.
@@ -154,6 +194,7 @@ type Table struct {
 	sesmanKids map[int]int
 	nested     int
 	hints      xHints
+	names      sessionNames
 	main       int  // cached main sesman pid (0: none)
 	dirty      bool // main must be recomputed
 }
@@ -273,7 +314,7 @@ func (t *Table) findMain() int {
 	var bestProc *Proc
 	for pid := range t.sesman {
 		p := t.procs[pid]
-		if p.Zombie() || p.Comm == "xrdp-sesexec" {
+		if p.Zombie() || t.names.sessionOnly(*p) {
 			continue
 		}
 		if _, ok := t.sesman[p.PPID]; ok {
@@ -541,7 +582,7 @@ func (t *Table) classify(p *Proc, at time.Time) {
 			}
 		}
 	}
-	p.role = p.roleOf()
+	p.role = t.names.roleOf(*p)
 }
 
 // xHint is what sesman logged about the X server it started as a pid.
@@ -709,6 +750,7 @@ type Replayer struct {
 	table     *Table
 	anomalies int
 	hints     xHints
+	names     sessionNames
 }
 
 // NewReplayer prepares a replay of target's events. Events are expected in
@@ -720,7 +762,8 @@ func NewReplayer(r *harness.Record, target string) *Replayer {
 		return p
 	}
 	p.hints = sesmanXHints(r, target)
-	p.table.hints = p.hints
+	p.names = sessionNamesOf(r, target)
+	p.table.hints, p.table.names = p.hints, p.names
 	sorted, mixed := true, false
 	var last time.Time
 	n := 0
@@ -846,5 +889,5 @@ func (p *Replayer) At(t time.Time) *Table {
 // Reset returns to the empty table before the first event.
 func (p *Replayer) Reset() {
 	p.next, p.anomalies, p.table = 0, 0, newTable()
-	p.table.hints = p.hints
+	p.table.hints, p.table.names = p.hints, p.names
 }

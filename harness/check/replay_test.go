@@ -255,3 +255,27 @@ func TestCoverage(t *testing.T) {
 		t.Errorf("no ticks reported as ticks")
 	}
 }
+
+// TestSessionProcessFromRecord: the per-session process name comes from the
+// Record's TargetInfo (containers.Features). A lone xrdp-sesexec is a
+// session (never the main sesman) on 0.10 and in older Records; on a 0.9
+// target, where sesman forks itself, that name is no sesman at all.
+func TestSessionProcessFromRecord(t *testing.T) {
+	for _, tc := range []struct {
+		session   string
+		isSesman  bool
+		mainIsPID int
+	}{{"", true, 10}, {"xrdp-sesexec", true, 10}, {"xrdp-sesman", false, 10}} {
+		b := newBuilder()
+		b.info().SessionProcess = tc.session
+		b.lab(0).proc(0.5, 20, 1, "xrdp-sesexec", "/usr/lib/xrdp/xrdp-sesexec").ticks(0, 1)
+		tab := NewReplayer(b.record(), "t1").At(at(1))
+		p, ok := tab.Proc(20)
+		if !ok || p.IsSesman() != tc.isSesman {
+			t.Errorf("session %q: pid 20 found %v, sesman %v; want %v", tc.session, ok, p.IsSesman(), tc.isSesman)
+		}
+		if m, ok := tab.MainSesman(); !ok || m.PID != tc.mainIsPID {
+			t.Errorf("session %q: main sesman %+v", tc.session, m)
+		}
+	}
+}

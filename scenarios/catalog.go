@@ -76,6 +76,12 @@ func FaultKinds() []string {
 	return kinds
 }
 
+// FaultParams lists the params a fault kind accepts (nil for an unknown
+// kind or one without params), for the scenario reference.
+func FaultParams(kind string) []string {
+	return slices.Clone(faultMakers[kind].params)
+}
+
 func knownFault(kind string) bool { _, ok := faultMakers[kind]; return ok }
 
 // newFault builds a fault and validates it (faults with a Validate method

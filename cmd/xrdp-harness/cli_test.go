@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -16,6 +19,7 @@ import (
 	"github.com/onsi/gomega/gexec"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
+	"github.com/xrdp-harness/xrdp-harness/reports"
 )
 
 func start(args ...string) *gexec.Session {
@@ -46,6 +50,8 @@ var _ = Describe("bad input", func() {
 		Entry("bad comparison", []string{"run", "--scenario", "baseline", "--version", "0.9.21.1", "--version", "0.9.24", "--compare", "0.9.17:0.9.24"},
 			`-compare "0.9.17:0.9.24"`, "0.9.21.1, 0.9.24"),
 		Entry("bad format", []string{"run", "--format", "pdf"}, `unknown format "pdf"`),
+		Entry("metrics beyond loopback", []string{"run", "--metrics", "0.0.0.0:9464"}, `"0.0.0.0" is not a loopback address`),
+		Entry("metrics without a host", []string{"run", "--metrics", "9464"}, "want HOST:PORT on loopback"),
 		Entry("stray argument", []string{"clean", "now"}, `unexpected argument "now"`),
 	)
 
@@ -126,14 +132,49 @@ var _ = Describe("Ctrl-C", Label("docker"), func() {
 			Expect(filepath.Join(out, f)).To(BeAnExistingFile())
 		}
 		validateReport(filepath.Join(out, "report.json"))
+
+		By("judging the saved Records again: the checkers are pure, so the finished run's verdicts are the same")
+		again := GinkgoT().TempDir()
+		j := start("judge", filepath.Join(out, "report.json"), "--out", again)
+		Eventually(j).WithTimeout(time.Minute).Should(gexec.Exit())
+		Expect(j.ExitCode()).To(BeElementOf(1, 3), "the partial run cannot be judged valid")
+		before, after := readSuite(filepath.Join(out, "report.json")), readSuite(filepath.Join(again, "report.json"))
+		Expect(after.Runs).To(HaveLen(len(before.Runs)))
+		for i, r := range before.Runs {
+			if r.Scenario == "baseline" {
+				// The same answers; figures equal to the microsecond (the live
+				// Record's times carry monotonic readings, the saved one's
+				// do not, so durations can differ by nanoseconds).
+				Expect(after.Runs[i].Verdicts).To(HaveLen(len(r.Verdicts)))
+				for k, v := range r.Verdicts {
+					w := after.Runs[i].Verdicts[k]
+					Expect([]string{w.Checker, w.Target, string(w.Valid), w.Summary}).To(Equal([]string{v.Checker, v.Target, string(v.Valid), v.Summary}))
+					Expect(w.Evidence).To(HaveLen(len(v.Evidence)), v.Checker)
+					for name, x := range v.Metrics {
+						Expect(w.Metrics).To(HaveKeyWithValue(name, BeNumerically("~", x, 1e-6)), v.Checker)
+					}
+				}
+			}
+		}
+		validateReport(filepath.Join(again, "report.json"))
 	})
 })
+
+func readSuite(path string) reports.Suite {
+	GinkgoHelper()
+	fh, err := os.Open(path)
+	Expect(err).NotTo(HaveOccurred())
+	defer fh.Close()
+	s, err := reports.ReadJSON(fh)
+	Expect(err).NotTo(HaveOccurred())
+	return s
+}
 
 var _ = Describe("stop signals", Label("docker"), func() {
 	// startAndWaitForLab starts a run and returns once its first container
 	// is up, with the owner label of its containers.
-	startAndWaitForLab := func(ctx SpecContext, out string) (*gexec.Session, string) {
-		s := start("run", "--scenario", "baseline", "--version", "0.9.21.1", "--out", out, "--progress", "lines")
+	startAndWaitForLab := func(ctx SpecContext, out string, extra ...string) (*gexec.Session, string) {
+		s := start(append([]string{"run", "--scenario", "baseline", "--version", "0.9.21.1", "--out", out, "--progress", "lines"}, extra...)...)
 		host, _ := os.Hostname()
 		owner := fmt.Sprintf("%s:%d", host, s.Command.Process.Pid)
 		Eventually(func() ([]string, error) { return containers.Leftovers(ctx, owner) }).
@@ -160,6 +201,28 @@ var _ = Describe("stop signals", Label("docker"), func() {
 		Entry("SIGTERM", syscall.SIGTERM),
 		Entry("SIGHUP", syscall.SIGHUP),
 	)
+
+	It("serves Prometheus metrics of the live run on loopback", func(ctx SpecContext) {
+		s, _ := startAndWaitForLab(ctx, GinkgoT().TempDir(), "--metrics", "127.0.0.1:0")
+		Eventually(s.Err).WithTimeout(time.Minute).Should(gbytes.Say(`metrics on http://127\.0\.0\.1:\d+/metrics`))
+		url := regexp.MustCompile(`http://127\.0\.0\.1:\d+/metrics`).FindString(string(s.Err.Contents()))
+		scrape := func() (string, error) {
+			resp, err := http.Get(url)
+			if err != nil {
+				return "", err
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			return string(b), err
+		}
+		// The sampler's ticks, then the first logins of the load.
+		Eventually(scrape).WithTimeout(2*time.Minute).WithPolling(time.Second).Should(And(
+			ContainSubstring(`xrdp_harness_processes{run="baseline @ 0.9.21.1",target=`),
+			ContainSubstring(`xrdp_harness_login_seconds_bucket{run="baseline @ 0.9.21.1"`),
+			MatchRegexp(`xrdp_harness_ops_total\{kind="login",outcome="ok",run="baseline @ 0\.9\.21\.1",target="[^"]+"\} [1-9]`)))
+		Expect(s.Command.Process.Signal(syscall.SIGINT)).To(Succeed())
+		Eventually(s).WithTimeout(2 * time.Minute).Should(gexec.Exit(130))
+	})
 
 	It("exits at once on a second signal, removing its containers", func(ctx SpecContext) {
 		s, owner := startAndWaitForLab(ctx, GinkgoT().TempDir())

@@ -30,6 +30,7 @@ type runFlags struct {
 	tty       string
 	config    string
 	nodes     listFlag
+	metrics   string
 }
 
 func newRunCmd() *cobra.Command {
@@ -66,6 +67,7 @@ each other one: the FROM side of a comparison is expected to show the defect
 	fs.StringVar(&f.config, "config", "", "the operator's xrdp config directory ("+xrdpconf.Accepted+
 		"), laid down on every version of every scenario; the report lists what the harness layered on top and the lint findings")
 	fs.Var(&f.nodes, "node", "node size a capacity figure is projected onto, CORESc MEMORYg (e.g. 8c32g); repeatable; default: this host and 16c64g")
+	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics during the run on this loopback HOST:PORT, e.g. 127.0.0.1:9464")
 	return cmd
 }
 
@@ -117,6 +119,15 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	var metrics *reports.Metrics
+	if f.metrics != "" {
+		metrics = reports.NewMetrics()
+		srv, err := serveMetrics(f.metrics, metrics, stderr)
+		if err != nil {
+			return err
+		}
+		defer srv.stop()
+	}
 	harnessVersion := buildVersion().String()
 	write := func(s reports.Suite) error {
 		s.Harness = harnessVersion
@@ -133,6 +144,9 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 		Nodes:     nodes,
 		Progress: func(label string, expected int) (chan<- harness.Progress, func(*harness.Record, error)) {
 			t := progress.Track(label, expected)
+			if metrics != nil {
+				return teeProgress(label, metrics, t.C(), t.Finish)
+			}
 			return t.C(), t.Finish
 		},
 		OnRun: func(s reports.Suite) {
@@ -178,6 +192,11 @@ func (f *runFlags) resolve() (runConfig, error) {
 	case "auto", "bars", "lines":
 	default:
 		errs = append(errs, fmt.Errorf("--progress %q: want auto, bars or lines", f.tty))
+	}
+	if f.metrics != "" {
+		if err := checkMetricsAddr(f.metrics); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if f.out == "" {
 		errs = append(errs, errors.New("--out is empty: name a directory for the reports"))

@@ -216,7 +216,7 @@ var _ = Describe("stop signals", Label("docker"), func() {
 			return string(b), err
 		}
 		// The sampler's ticks, then the first logins of the load.
-		Eventually(scrape).WithTimeout(2*time.Minute).WithPolling(time.Second).Should(And(
+		Eventually(scrape).WithTimeout(2 * time.Minute).WithPolling(time.Second).Should(And(
 			ContainSubstring(`xrdp_harness_processes{run="baseline @ 0.9.21.1",target=`),
 			ContainSubstring(`xrdp_harness_login_seconds_bucket{run="baseline @ 0.9.21.1"`),
 			MatchRegexp(`xrdp_harness_ops_total\{kind="login",outcome="ok",run="baseline @ 0\.9\.21\.1",target="[^"]+"\} [1-9]`)))

@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
+
 	"bufio"
 	"fmt"
 	"io"
@@ -143,6 +145,7 @@ func writeConfigMD(w *bufio.Writer, c ConfigLint) {
 	p("## Your config: %s\n\n", code(c.Dir))
 	p("%s, used by %s on %s: %d lint finding(s)\n\n", md(strings.Join(c.Files, ", ")), md(strings.Join(c.Scenarios, ", ")),
 		md(strings.Join(c.Versions, ", ")), len(c.Findings))
+	writeDriftMD(w, c.Drift)
 	if len(c.Findings) == 0 {
 		return
 	}
@@ -159,6 +162,41 @@ func writeConfigMD(w *bufio.Writer, c ConfigLint) {
 		p("- **%s** %s. Fix: %s. Evidence: %s\n", md(f.Rule), md(f.Message), md(f.Fix), md(strings.Join(f.Evidence, "; ")))
 	}
 	p("\n")
+}
+
+// writeDriftMD lists what each version's packaged files do differently
+// with the operator's: unknown keys, and new defaults that reach them.
+func writeDriftMD(w *bufio.Writer, ds []xrdpconf.Drift) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	for _, d := range ds {
+		var apply []xrdpconf.DefaultChange
+		for _, c := range d.Defaults {
+			if !c.OperatorSet {
+				apply = append(apply, c)
+			}
+		}
+		if len(d.Unknown) == 0 && len(apply) == 0 {
+			continue
+		}
+		if d.From == "" {
+			p("**%s** (packaged files):", md(d.To))
+		} else {
+			p("**%s** against %s (packaged files):", md(d.To), md(d.From))
+		}
+		p(" %d of your keys it does not know, %d new defaults you do not override\n\n", len(d.Unknown), len(apply))
+		for _, k := range d.Unknown {
+			p("- unknown: %s\n", md(k.String()))
+		}
+		const most = 15
+		for i, c := range apply {
+			if i == most {
+				p("- … %d more default changes in report.json\n", len(apply)-most)
+				break
+			}
+			p("- default: %s\n", md(c.String()))
+		}
+		p("\n")
+	}
 }
 
 func writeComparisonMD(w *bufio.Writer, c Comparison) {

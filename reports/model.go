@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
 	"github.com/xrdp-harness/xrdp-harness/harness/lint"
 
 	"cmp"
@@ -120,6 +121,10 @@ type ConfigLint struct {
 	Scenarios []string       `json:"scenarios"`
 	Versions  []string       `json:"versions"`
 	Findings  []lint.Finding `json:"findings"`
+	// Drift is, per version, what its packaged files do differently with
+	// the directory's files (the first version is compared with none, each
+	// other with the first).
+	Drift []xrdpconf.Drift `json:"drift,omitempty"`
 }
 
 // NewRun builds a Run from what harness.Run and the checkers returned.

@@ -1,9 +1,11 @@
 package scenarios
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
+	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
 	"github.com/xrdp-harness/xrdp-harness/harness/lint"
 	"github.com/xrdp-harness/xrdp-harness/reports"
@@ -56,6 +58,36 @@ func LintConfigs(specs []Spec, versions []Version) ([]reports.ConfigLint, error)
 		if out[i].Findings == nil {
 			out[i].Findings = []lint.Finding{}
 		}
+	}
+	return out, nil
+}
+
+// ConfigDrift reads each version's packaged files from its image
+// (containers.Builder.Defaults) and compares the directory's files with
+// them: the first version alone, each other one against the first (the
+// FROM side of the run's comparisons).
+func ConfigDrift(ctx context.Context, b *containers.Builder, dir string, versions []Version) ([]xrdpconf.Drift, error) {
+	d, err := xrdpconf.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []xrdpconf.Drift
+	var first map[string][]byte
+	for i, v := range versions {
+		img, err := b.Ensure(ctx, v.Image)
+		if err != nil {
+			return out, err
+		}
+		files, err := b.Defaults(ctx, img)
+		if err != nil {
+			return out, err
+		}
+		if i == 0 {
+			first = files
+			out = append(out, xrdpconf.Compare(d, "", nil, v.Label, files))
+			continue
+		}
+		out = append(out, xrdpconf.Compare(d, versions[0].Label, first, v.Label, files))
 	}
 	return out, nil
 }

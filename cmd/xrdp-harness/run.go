@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -112,6 +113,18 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer b.Close()
+	for i := range configs {
+		// The drift needs each version's image; the runs need them anyway.
+		var vs []scenarios.Version
+		for _, v := range checked.Versions {
+			if slices.Contains(configs[i].Versions, v.Label) {
+				vs = append(vs, v)
+			}
+		}
+		if configs[i].Drift, err = scenarios.ConfigDrift(ctx, b, configs[i].Dir, vs); err != nil {
+			return exitCode{3, fmt.Errorf("version drift of %s: %w", configs[i].Dir, err)}
+		}
+	}
 	if err := os.MkdirAll(f.out, 0o755); err != nil {
 		return fmt.Errorf("create report dir: %w", err)
 	}

@@ -91,3 +91,18 @@ func TestJudgeFromSideSaysReproduced(t *testing.T) {
 		t.Errorf("FROM judgement %+v", got)
 	}
 }
+
+func TestMatrixColumnsInGivenOrder(t *testing.T) {
+	s := suiteOf(nil, judgedRun("a", "0.9.24", harness.Valid), judgedRun("a", "0.10.1", harness.Valid),
+		judgedRun("a", "0.9.21.1+sigchld-reap-one", harness.Invalid), judgedRun("a", "0.9.9", harness.Valid))
+	s.Versions = []string{"0.9.21.1+sigchld-reap-one", "0.10.1", "0.9.24"}
+	got := buildView(s, nil, 0).Matrix.Columns
+	want := []string{"0.9.21.1+sigchld-reap-one", "0.10.1", "0.9.24", "0.9.9"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("columns %v, want %v (given order, then the rest)", got, want)
+	}
+	s.Versions = nil
+	if got := buildView(s, nil, 0).Matrix.Columns; got[0] != "0.9.9" {
+		t.Errorf("without a given order, columns are oldest first: %v", got)
+	}
+}

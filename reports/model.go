@@ -95,7 +95,11 @@ type Suite struct {
 	// the layout of version 1.
 	Schema int `json:"schema,omitempty"`
 	// Harness is the version of xrdp-harness that wrote the report.
-	Harness     string       `json:"harness,omitempty"`
+	Harness string `json:"harness,omitempty"`
+	// Versions are the version labels in the order the run was given them:
+	// the verdict matrix's columns follow it (versions not listed come
+	// after, oldest first).
+	Versions    []string     `json:"versions,omitempty"`
 	Name        string       `json:"name"`
 	Started     time.Time    `json:"started"`
 	Ended       time.Time    `json:"ended"`

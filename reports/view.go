@@ -108,14 +108,14 @@ func buildView(s Suite, advice []Advice, maxEvidence int) view {
 			v.Capacities = append(v.Capacities, capacityView{RunID: rv.ID, Label: r.Label(), Capacity: *r.Capacity})
 		}
 	}
-	v.Matrix = buildMatrix(v.Runs)
+	v.Matrix = buildMatrix(v.Runs, s.Versions)
 	return v
 }
 
 // column is one version (and flavour) of the matrix.
 type column struct{ version, flavour string }
 
-func buildMatrix(runs []runView) matrix {
+func buildMatrix(runs []runView, order []string) matrix {
 	var cols []column
 	var scenarios []string
 	for _, rv := range runs {
@@ -127,8 +127,14 @@ func buildMatrix(runs []runView) matrix {
 			scenarios = append(scenarios, rv.Run.Scenario)
 		}
 	}
+	rank := func(c column) int {
+		if i := slices.Index(order, c.version); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
 	slices.SortFunc(cols, func(a, b column) int {
-		return cmp.Or(compareVersions(a.version, b.version), cmp.Compare(a.flavour, b.flavour))
+		return cmp.Or(cmp.Compare(rank(a), rank(b)), compareVersions(a.version, b.version), cmp.Compare(a.flavour, b.flavour))
 	})
 	var m matrix
 	for _, c := range cols {

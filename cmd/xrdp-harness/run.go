@@ -144,6 +144,10 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 	harnessVersion := buildVersion().String()
 	write := func(s reports.Suite) error {
 		s.Harness = harnessVersion
+		s.Versions = nil
+		for _, v := range versions {
+			s.Versions = append(s.Versions, v.Label)
+		}
 		s.Configs = configs
 		return writeReports(f.out, cfg.formats, s)
 	}

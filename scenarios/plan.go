@@ -198,6 +198,18 @@ func (s Spec) Plan(version string, opts ...containers.Option) (harness.Plan, []h
 		// An existing host: its version is its own (the Record says which).
 		lab = &sshhost.Lab{Hosts: []sshhost.Config{s.Target.sshConfig("")}}
 	}
+	if len(s.Targets) > 0 {
+		if lab, err = s.fleetLab(version, opts...); err != nil {
+			return harness.Plan{}, nil, fmt.Errorf("scenarios: %s: %w", s.Name, err)
+		}
+		// Clients dial the fleet's front; the schedule's faults go to the
+		// first host behind it (the front has no processes).
+		for i := range faults {
+			if faults[i].Target == "" {
+				faults[i].Target = s.entryName(version, 0)
+			}
+		}
+	}
 	if s.needsProxy() {
 		// Network faults act on a proxy every RDP client goes through.
 		lab = fault.Proxied(lab)

@@ -24,11 +24,19 @@ type Spec struct {
 	Description string `yaml:"description"`
 	// Versions limits the scenario to these xrdp versions (prefix match:
 	// "0.9." keeps every 0.9.x); empty runs it on every version of the run.
-	Versions []string    `yaml:"versions"`
-	Target   TargetSpec  `yaml:"target"`
-	Load     []LoadSpec  `yaml:"load"`
-	Faults   []FaultSpec `yaml:"faults"`
-	Checks   CheckSpec   `yaml:"checks"`
+	Versions []string   `yaml:"versions"`
+	Target   TargetSpec `yaml:"target"`
+	// Targets, instead of Target, is a fleet: two or more entries of either
+	// kind, each written like target: (scenarios/fleet.go).
+	Targets []TargetSpec `yaml:"targets"`
+	// Spread is how a fleet's users reach its targets: round-robin (zero:
+	// the harness's balancer keeps each user on the host it was given) or
+	// front (the operator's balancer at Front, 127.0.0.1:PORT).
+	Spread string      `yaml:"spread"`
+	Front  string      `yaml:"front"`
+	Load   []LoadSpec  `yaml:"load"`
+	Faults []FaultSpec `yaml:"faults"`
+	Checks CheckSpec   `yaml:"checks"`
 	// Settle keeps watching after the load (zero: 5s).
 	Settle Duration `yaml:"settle"`
 	// MaxDuration bounds the load phase (zero: 10m).
@@ -218,6 +226,7 @@ func (s Spec) Validate() []error {
 	}
 	errs = append(errs, t.validateContainer()...)
 	errs = append(errs, s.validateKind()...)
+	errs = append(errs, s.validateFleet()...)
 	for i, v := range s.Versions {
 		if !versionPrefixRE.MatchString(v) {
 			add("versions[%d] %q: want a release such as 0.9.21.1 or a prefix ending in a dot such as 0.9.", i, v)

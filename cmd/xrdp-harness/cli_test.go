@@ -18,6 +18,8 @@ import (
 	"github.com/onsi/gomega/gbytes"
 	"github.com/onsi/gomega/gexec"
 
+	"github.com/spf13/cobra"
+
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/reports"
 )
@@ -81,6 +83,27 @@ var _ = Describe("help", func() {
 		Entry("help clean", "help", "clean"),
 		Entry("help version", "help", "version"),
 	)
+
+	It("walks every command: each runnable one has examples and its exit status", func() {
+		var walk func(c *cobra.Command)
+		seen := 0
+		walk = func(c *cobra.Command) {
+			for _, sub := range c.Commands() {
+				if sub.Name() == "help" || sub.Name() == "completion" || sub.Hidden {
+					continue
+				}
+				if sub.Runnable() {
+					seen++
+					Expect(sub.Example).NotTo(BeEmpty(), "%s has no examples", sub.CommandPath())
+					Expect(sub.Long).To(ContainSubstring("Exit status"), "%s does not say its exit status", sub.CommandPath())
+					Expect(sub.Short).NotTo(BeEmpty(), "%s has no summary", sub.CommandPath())
+				}
+				walk(sub)
+			}
+		}
+		walk(newRootCmd(io.Discard, io.Discard))
+		Expect(seen).To(BeNumerically(">=", len(commands())-1))
+	})
 
 	It("prints a completion script", func() {
 		s := start("completion", "bash")

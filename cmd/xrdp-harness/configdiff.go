@@ -20,7 +20,12 @@ func newConfigCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "what xrdp versions do with an operator's config directory",
-		Args:  noArgs,
+		Long: `Groups the commands about an operator's xrdp config directory; see
+` + "`xrdp-harness help config diff`" + `.
+
+Exit status: 2 without a subcommand (bad input); a subcommand's own otherwise.`,
+		Example: `  xrdp-harness config diff --config ./xrdp-conf --from 0.9.21.1 --to 0.10.1`,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usageError(cmd, errors.New("name a subcommand: diff"))
 		},

@@ -26,7 +26,6 @@ import (
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/fakeclient"
-	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
 // benchLab is the xrdp the benchmarks run against: XRDP_ADDR when set (see
@@ -73,7 +72,7 @@ func BenchmarkLogin(b *testing.B) {
 		cfg := fakeclient.Config{Addr: l.addr, User: u.Name, Password: u.Password, ClientName: "fc-bench", SettleTimeout: -1}
 		c, res := fakeclient.Dial(dctx, cfg)
 		cancel()
-		if res.Outcome != harness.OK {
+		if res.Outcome != fakeclient.OK {
 			b.Fatalf("login %s: %v", u.Name, res.Err)
 		}
 		if err := c.Close(ctx, fakeclient.Abrupt); err != nil {
@@ -144,7 +143,7 @@ func dialOK(b *testing.B, ctx context.Context, l lab, i int) *fakeclient.Conn {
 	defer cancel()
 	c, res := fakeclient.Dial(dctx, fakeclient.Config{Addr: l.addr, User: u.Name, Password: u.Password,
 		ClientName: fmt.Sprintf("fc-idle-%d", i), SettleTimeout: -1})
-	if res.Outcome != harness.OK {
+	if res.Outcome != fakeclient.OK {
 		b.Fatalf("login %s: %v", u.Name, res.Err)
 	}
 	return c

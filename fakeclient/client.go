@@ -11,8 +11,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
 // Config describes one client. The zero value of every field but Addr and
@@ -155,56 +153,6 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Result is the outcome of one Dial, in the harness's vocabulary.
-type Result struct {
-	Outcome harness.Outcome
-	Reason  Reason          // empty when Outcome is ok
-	Phases  []harness.Phase // phases completed, in order (see the package doc)
-	Err     error           // nil when ok, else an *Error
-	// Updates counts the graphics updates seen before Dial returned.
-	Updates int
-}
-
-// Phase names, as in harness.Phase.
-const (
-	PhaseTCP          = "tcp"
-	PhaseX224         = "x224"
-	PhaseTLS          = "tls"
-	PhaseMCS          = "mcs"
-	PhaseLogin        = "login"
-	PhaseLicensing    = "licensing"
-	PhaseCapabilities = "capabilities"
-	PhaseFirstUpdate  = "first-update"
-)
-
-// DisconnectStyle is how Close ends a connection.
-type DisconnectStyle int
-
-const (
-	// Graceful ends the connection as a user closing mstsc does: a
-	// Shutdown Request PDU (answered by Shutdown Denied), an MCS Disconnect
-	// Provider Ultimatum (rn-user-requested, as FreeRDP sends), TLS
-	// close_notify, then TCP FIN.
-	Graceful DisconnectStyle = iota
-	// Abrupt resets the TCP connection (SO_LINGER 0) without a goodbye.
-	Abrupt
-	// Vanish stops reading and keeps the socket open until Release, like a
-	// client whose machine froze: the server's sends eventually block.
-	Vanish
-)
-
-func (s DisconnectStyle) String() string {
-	switch s {
-	case Graceful:
-		return "graceful"
-	case Abrupt:
-		return "abrupt"
-	case Vanish:
-		return "vanish"
-	}
-	return fmt.Sprintf("DisconnectStyle(%d)", int(s))
-}
-
 // Conn is a logged-in client. After Dial it keeps draining the server's
 // output (one goroutine, a 128-byte header buffer) until Close.
 type Conn struct {
@@ -253,10 +201,10 @@ const (
 func Dial(ctx context.Context, cfg Config) (*Conn, Result) {
 	if errs := cfg.Validate(); len(errs) > 0 {
 		err := &Error{Reason: ReasonConfig, Offset: -1, Err: errors.Join(errs...)}
-		return nil, Result{Outcome: harness.Fail, Reason: ReasonConfig, Err: err}
+		return nil, Result{Outcome: Fail, Reason: ReasonConfig, Err: err}
 	}
 	cfg = cfg.withDefaults()
-	d := &dialRun{ctx: ctx, res: Result{Phases: make([]harness.Phase, 0, 8)}}
+	d := &dialRun{ctx: ctx, res: Result{Phases: make([]Phase, 0, 8)}}
 	c, err := d.run(cfg)
 	d.res.Err = nil
 	if err != nil {
@@ -266,13 +214,13 @@ func Dial(ctx context.Context, cfg Config) (*Conn, Result) {
 		e := d.classify(err)
 		d.res.Err = e
 		d.res.Reason = e.Reason
-		d.res.Outcome = harness.Fail
+		d.res.Outcome = Fail
 		if (e.Reason == ReasonTimeout || e.Reason == ReasonCancelled) && e.Phase != PhaseTCP {
-			d.res.Outcome = harness.Info
+			d.res.Outcome = Info
 		}
 		return nil, d.res
 	}
-	d.res.Outcome = harness.OK
+	d.res.Outcome = OK
 	return c, d.res
 }
 
@@ -291,7 +239,7 @@ func (d *dialRun) begin(name string) {
 }
 
 func (d *dialRun) end() {
-	d.res.Phases = append(d.res.Phases, harness.Phase{Name: d.phase, Dur: time.Since(d.t0)})
+	d.res.Phases = append(d.res.Phases, Phase{Name: d.phase, Dur: time.Since(d.t0)})
 }
 
 // classify turns whatever stopped the dial into an *Error with a Reason.

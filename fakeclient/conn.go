@@ -265,6 +265,9 @@ func (c *Conn) Err() error {
 // 250ms). Vanish stops reading and keeps the socket
 // open: call Release to free it.
 func (c *Conn) Close(ctx context.Context, style DisconnectStyle) error {
+	if style == "" {
+		style = Graceful
+	}
 	c.mu.Lock()
 	if c.state != stateUp {
 		st := c.state
@@ -296,7 +299,7 @@ func (c *Conn) Close(ctx context.Context, style DisconnectStyle) error {
 		<-c.done
 		return err
 	default:
-		err = fmt.Errorf("fakeclient: close: unknown style %d", int(style))
+		err = fmt.Errorf("fakeclient: close: unknown style %q", string(style))
 		_ = c.reset()
 	}
 	<-c.done

@@ -17,7 +17,6 @@ import (
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/fakeclient"
-	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
 func TestFakeclient(t *testing.T) {
@@ -100,7 +99,7 @@ func login(ctx context.Context, cfg fakeclient.Config) *fakeclient.Conn {
 	defer cancel()
 	c, res := fakeclient.Dial(dctx, cfg)
 	Expect(res.Err).NotTo(HaveOccurred(), "login %s", cfg.User)
-	Expect(res.Outcome).To(Equal(harness.OK))
+	Expect(res.Outcome).To(Equal(fakeclient.OK))
 	Expect(res.Phases).To(HaveLen(8))
 	Expect(c).NotTo(BeNil())
 	return c
@@ -166,7 +165,7 @@ var _ = Describe("fakeclient against xrdp", Label("docker"), Ordered, func() {
 		wg.Wait()
 		for i, r := range results {
 			Expect(r.Err).NotTo(HaveOccurred(), "user %s", users[i].Name)
-			Expect(r.Outcome).To(Equal(harness.OK))
+			Expect(r.Outcome).To(Equal(fakeclient.OK))
 		}
 		if theLab.read != nil {
 			xl := theLab.log(ctx, containers.XrdpLog)
@@ -188,7 +187,7 @@ var _ = Describe("fakeclient against xrdp", Label("docker"), Ordered, func() {
 		c, res := fakeclient.Dial(dctx, theLab.cfg(u, "fc-badpass"))
 		Expect(time.Since(start)).To(BeNumerically("<", 16*time.Second))
 		Expect(c).To(BeNil())
-		Expect(res.Outcome).To(Equal(harness.Fail))
+		Expect(res.Outcome).To(Equal(fakeclient.Fail))
 		Expect(res.Reason).To(Equal(fakeclient.ReasonNoSession))
 		var e *fakeclient.Error
 		Expect(res.Err).To(BeAssignableToTypeOf(e))

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
 // scriptServer answers the i-th client PDU with replies[i] (nil: nothing),
@@ -69,30 +67,30 @@ func TestOutcomes(t *testing.T) {
 		cfg     Config
 		timeout time.Duration
 		cancel  bool
-		outcome harness.Outcome
+		outcome Outcome
 		reason  Reason
 		phase   string
 		code    uint32
 		pdu     string
 	}{
-		{name: "config", cfg: Config{User: "u"}, outcome: harness.Fail, reason: ReasonConfig},
-		{name: "refused", cfg: Config{Addr: refusedAddr, User: "u"}, outcome: harness.Fail, reason: ReasonRefused, phase: PhaseTCP},
+		{name: "config", cfg: Config{User: "u"}, outcome: Fail, reason: ReasonConfig},
+		{name: "refused", cfg: Config{Addr: refusedAddr, User: "u"}, outcome: Fail, reason: ReasonRefused, phase: PhaseTCP},
 		{name: "closed before X.224", cfg: Config{transport: &scriptServer{replies: [][]byte{nil}, close: true}},
-			outcome: harness.Fail, reason: ReasonRefused, phase: PhaseX224},
+			outcome: Fail, reason: ReasonRefused, phase: PhaseX224},
 		{name: "negotiation failure", cfg: Config{transport: &scriptServer{replies: [][]byte{ccFailure}}},
-			outcome: harness.Fail, reason: ReasonNegotiation, phase: PhaseX224, code: 5, pdu: "RDP_NEG_FAILURE"},
+			outcome: Fail, reason: ReasonNegotiation, phase: PhaseX224, code: 5, pdu: "RDP_NEG_FAILURE"},
 		{name: "DPUM instead of Connect Response", cfg: Config{transport: &scriptServer{replies: [][]byte{ccSSL, dpum}}},
-			outcome: harness.Fail, reason: ReasonServerDisconnect, phase: PhaseMCS, code: 1, pdu: pduDPUM},
+			outcome: Fail, reason: ReasonServerDisconnect, phase: PhaseMCS, code: 1, pdu: pduDPUM},
 		{name: "DPUM instead of Attach User Confirm", cfg: Config{transport: &scriptServer{replies: [][]byte{ccSSL, connectResponseFrame(t), nil, dpum}}},
-			outcome: harness.Fail, reason: ReasonServerDisconnect, phase: PhaseMCS, code: 1, pdu: pduDPUM},
+			outcome: Fail, reason: ReasonServerDisconnect, phase: PhaseMCS, code: 1, pdu: pduDPUM},
 		{name: "garbage Connect Response", cfg: Config{transport: &scriptServer{replies: [][]byte{ccSSL, garbage}}},
-			outcome: harness.Fail, reason: ReasonProtocol, phase: PhaseMCS, pdu: "MCS Connect Response"},
+			outcome: Fail, reason: ReasonProtocol, phase: PhaseMCS, pdu: "MCS Connect Response"},
 		{name: "server closes mid-way", cfg: Config{transport: &scriptServer{replies: [][]byte{ccSSL}, close: true}},
-			outcome: harness.Fail, reason: ReasonServerDisconnect, phase: PhaseMCS},
+			outcome: Fail, reason: ReasonServerDisconnect, phase: PhaseMCS},
 		{name: "silent server", cfg: Config{transport: &scriptServer{replies: [][]byte{ccSSL}}}, timeout: 300 * time.Millisecond,
-			outcome: harness.Info, reason: ReasonTimeout, phase: PhaseMCS},
+			outcome: Info, reason: ReasonTimeout, phase: PhaseMCS},
 		{name: "cancelled", cfg: Config{transport: &scriptServer{replies: [][]byte{ccSSL}}}, cancel: true,
-			outcome: harness.Info, reason: ReasonCancelled, phase: PhaseMCS},
+			outcome: Info, reason: ReasonCancelled, phase: PhaseMCS},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -14,8 +14,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
 var updateFlag = flag.Bool("update", false, "re-record testdata/replay-*.json against the xrdp at XRDP_ADDR")
@@ -148,7 +146,7 @@ type replayCase struct {
 	file     string
 	user     string
 	password string
-	outcome  harness.Outcome
+	outcome  Outcome
 	reason   Reason
 	phases   int
 	pdus     []string // must appear in the trace, in this order
@@ -157,14 +155,14 @@ type replayCase struct {
 var replayCases = []replayCase{
 	{
 		file: "replay-login-ok.json", user: "u1", password: "pass1",
-		outcome: harness.OK, phases: 8,
+		outcome: OK, phases: 8,
 		pdus: []string{"X.224 Connection Confirm", "MCS Connect Response", "MCS Attach User Confirm",
 			"MCS Channel Join Confirm", "License Request", "License Error Alert (STATUS_VALID_CLIENT)",
 			"Demand Active PDU", "Font Map PDU", "fast-path Pointer(0xb idx=2)"},
 	},
 	{
 		file: "replay-bad-password.json", user: "u2", password: "wrong-password",
-		outcome: harness.Fail, reason: ReasonNoSession, phases: 7,
+		outcome: Fail, reason: ReasonNoSession, phases: 7,
 		pdus: []string{"X.224 Connection Confirm", "License Request", "Demand Active PDU", "Font Map PDU",
 			"fast-path Pointer(0xb idx=0)", "fast-path Orders"},
 	},

@@ -13,6 +13,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/xrdp-harness/xrdp-harness/harness/load"
+
 	"github.com/xrdp-harness/xrdp-harness/containers"
 )
 
@@ -294,10 +296,8 @@ func (l LoadSpec) validate(p string, t TargetSpec) []error {
 	default:
 		add(".client %q: want rdp or scp", l.Client)
 	}
-	switch l.Style {
-	case "", "graceful", "abrupt", "vanish":
-	default:
-		add(".style %q: want graceful, abrupt or vanish", l.Style)
+	if _, err := load.ParseStyle(l.Style); err != nil {
+		add(".style: %v", err)
 	}
 	if l.Users < 0 {
 		add(".users %d: cannot be negative", l.Users)

@@ -3,7 +3,6 @@ package load
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -12,22 +11,37 @@ import (
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
-// Style is how a simulated user leaves.
-type Style string
+// Style is how a simulated user leaves: fakeclient's disconnect styles,
+// which the SCP client follows as far as SCP can (see SCP).
+type Style = fakeclient.DisconnectStyle
 
 const (
-	Graceful Style = "graceful" // as a real client closes
-	Abrupt   Style = "abrupt"   // TCP reset, no goodbye
-	Vanish   Style = "vanish"   // stop reading, hold the socket until the run ends
+	Graceful = fakeclient.Graceful // as a real client closes
+	Abrupt   = fakeclient.Abrupt   // TCP reset, no goodbye
+	Vanish   = fakeclient.Vanish   // stop reading, hold the socket until the run ends
 )
 
-// ParseStyle reads a style name.
-func ParseStyle(s string) (Style, error) {
-	switch Style(s) {
-	case Graceful, Abrupt, Vanish:
-		return Style(s), nil
+// ParseStyle reads a style name ("" is Graceful).
+func ParseStyle(s string) (Style, error) { return fakeclient.ParseDisconnectStyle(s) }
+
+// opOutcome and opPhases map fakeclient's result into the harness's
+// operation history.
+func opOutcome(o fakeclient.Outcome) harness.Outcome {
+	switch o {
+	case fakeclient.OK:
+		return harness.OK
+	case fakeclient.Info:
+		return harness.Info
 	}
-	return "", fmt.Errorf("disconnect style %q: want graceful, abrupt or vanish", s)
+	return harness.Fail
+}
+
+func opPhases(ps []fakeclient.Phase) []harness.Phase {
+	out := make([]harness.Phase, len(ps))
+	for i, p := range ps {
+		out[i] = harness.Phase{Name: p.Name, Dur: p.Dur}
+	}
+	return out
 }
 
 // Client logs a user into a target. Login returns the recorded operation
@@ -73,7 +87,7 @@ func (c RDP) Login(ctx context.Context, t harness.Target, u harness.User, client
 		BPP: c.BPP, SettleTimeout: c.Settle,
 	})
 	op.End = time.Now()
-	op.Outcome, op.Reason, op.Phases = res.Outcome, string(res.Reason), res.Phases
+	op.Outcome, op.Reason, op.Phases = opOutcome(res.Outcome), string(res.Reason), opPhases(res.Phases)
 	if res.Err != nil {
 		op.Err = res.Err.Error()
 	}
@@ -105,19 +119,12 @@ func (s *rdpSession) Keystroke(ctx context.Context) (time.Duration, error) {
 func (s *rdpSession) Close(ctx context.Context, style Style) harness.Op {
 	op := harness.Op{Target: s.op.Target, User: s.op.User, Client: s.op.Client, Kind: harness.OpDisconnect,
 		Style: string(style), Display: -1, Start: time.Now()}
-	fs := fakeclient.Graceful
-	switch style {
-	case Abrupt:
-		fs = fakeclient.Abrupt
-	case Vanish:
-		fs = fakeclient.Vanish
-	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	g := s.conn.Graphics()
 	op.Screen = &harness.ScreenStats{Bytes: g.Bytes, Updates: g.Updates, Connected: time.Since(s.up),
 		UpdatesPerSec: g.UpdatesPerSecond(), FrameAcks: g.FrameAcks}
-	err := s.conn.Close(ctx, fs)
+	err := s.conn.Close(ctx, style)
 	op.End = time.Now()
 	op.Outcome = harness.OK
 	if err != nil {

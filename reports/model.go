@@ -228,8 +228,9 @@ func (s Suite) Outcome() harness.Validity {
 }
 
 // sorted returns a copy of s whose runs are ordered by scenario, version
-// (numerically), flavour and start, with Validity and Events filled: what
-// every writer renders. Records are shared, not copied.
+// (in the order of s.Versions, then numerically), flavour and start, with
+// Validity and Events filled: what every writer renders. Records are
+// shared, not copied.
 func (s Suite) sorted() Suite {
 	out := s
 	out.Runs = slices.Clone(s.Runs)
@@ -242,7 +243,15 @@ func (s Suite) sorted() Suite {
 			r.Events = c
 		}
 	}
-	slices.SortStableFunc(out.Runs, compareRuns)
+	rank := func(v string) int {
+		if i := slices.Index(s.Versions, v); i >= 0 {
+			return i
+		}
+		return len(s.Versions)
+	}
+	slices.SortStableFunc(out.Runs, func(a, b Run) int {
+		return cmp.Or(cmp.Compare(a.Scenario, b.Scenario), cmp.Compare(rank(a.Version), rank(b.Version)), compareRuns(a, b))
+	})
 	return out
 }
 

@@ -19,6 +19,8 @@ import (
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/containers/sshhost"
 	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/fault"
+	"github.com/xrdp-harness/xrdp-harness/harness/load"
 	"github.com/xrdp-harness/xrdp-harness/scenarios"
 )
 
@@ -103,7 +105,8 @@ var _ = Describe("ssh target", Ordered, Label("docker"), func() {
 			Users: []string{"user1", "user2", "user3", "user4"}, PasswordFile: pwFile, AllowFaults: true,
 			ExtraLogs: map[string]string{string(harness.LogReconnect): containers.ReconnectLog},
 		}
-		lab = &hostLab{version: version, opts: copts, keys: k, cfg: baseCfg}
+		// SYS_PTRACE for sigchld-loss, as on a host where root may ptrace.
+		lab = &hostLab{version: version, opts: append(copts, containers.WithCapabilities("SYS_PTRACE")), keys: k, cfg: baseCfg}
 		DeferCleanup(func(ctx context.Context) { lab.terminate(ctx) })
 		Expect(lab.start(ctx)).To(Succeed())
 	})
@@ -171,6 +174,49 @@ var _ = Describe("ssh target", Ordered, Label("docker"), func() {
 		Expect(lab.dir).To(HavePrefix("/tmp/xrdp-harness."))
 		out := sshRun(ctx, lab.cfg.Addr, k, "ls -d /tmp/xrdp-harness.* 2>/dev/null; ps -eo args= | grep -c '[x]rdp-harness-agent sample'")
 		Expect(strings.TrimSpace(out)).To(Equal("0"))
+	})
+})
+
+var _ = Describe("host faults over SSH", Ordered, Label("docker"), func() {
+	It("injects and heals restart (through the service command), squat-port and sigchld-loss, the agent run from the run's directory", func(ctx SpecContext) {
+		k := newKeys()
+		pw := filepath.Join(GinkgoT().TempDir(), "pw")
+		Expect(os.WriteFile(pw, []byte("xrdp-harness\n"), 0o600)).To(Succeed())
+		lab := &hostLab{version: version, keys: k, opts: []containers.Option{containers.WithUsers(2), containers.WithCapabilities("SYS_PTRACE")},
+			cfg: sshhost.Config{Name: "ssh-faults", User: "xhops", IdentityFile: k.identity, HostKeyFingerprint: k.fingerprint,
+				Users: []string{"user1", "user2"}, PasswordFile: pw, AllowFaults: true,
+				// No systemd in the stand-in host: its "service manager"
+				// starts the daemon, which forks into the background.
+				ServiceCommand: "{process}"}}
+		DeferCleanup(func(ctx context.Context) { lab.terminate(ctx) })
+		plan := harness.Plan{
+			Name: "host-faults",
+			Lab:  lab,
+			Load: []harness.Executor{&load.Pause{For: 9 * time.Second}},
+			Fault: []harness.FaultStep{
+				{Fault: &fault.Restart{Process: "xrdp-sesman"}, At: 0, Hold: time.Second},
+				{Fault: &fault.SquatPort{}, At: 3 * time.Second, Hold: time.Second},
+				{Fault: &fault.SIGCHLDLoss{Probability: 1}, At: 6 * time.Second, Hold: time.Second},
+			},
+			Settle:      2 * time.Second,
+			MaxDuration: 2 * time.Minute,
+		}
+		rec, err := harness.Run(ctx, plan)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(lab.downErr).NotTo(HaveOccurred(), "every agent the faults started is gone with the directory")
+		Expect(rec.Faults).To(HaveLen(3))
+		for _, w := range rec.Faults {
+			GinkgoWriter.Printf("%s: %s err=%q\n", w.Name, w.Detail, w.Err)
+			Expect(w.Err).To(BeEmpty(), w.Name)
+			Expect(w.Heal).NotTo(BeZero(), w.Name)
+		}
+		Expect(rec.Faults[0].Detail).To(ContainSubstring("SIGTERM xrdp-sesman"))
+		Expect(lab.execCount(ctx)).To(BeZero())
+		By("sesman runs again after the heal, started by the service command")
+		out := sshRun(ctx, lab.cfg.Addr, k, "ps -eo comm= | grep -cx xrdp-sesman; ls -d /tmp/xrdp-harness.* 2>/dev/null | wc -l")
+		Expect(strings.Fields(out)).To(HaveLen(2))
+		Expect(strings.Fields(out)[0]).NotTo(Equal("0"))
+		Expect(strings.Fields(out)[1]).To(Equal("0"))
 	})
 })
 

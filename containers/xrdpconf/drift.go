@@ -18,7 +18,8 @@ type Drift struct {
 	// neither sets nor documents in a comment: a key To does not know (or a
 	// typo) is silently ignored.
 	Unknown []Key `json:"unknown"`
-	// Defaults are the packaged values that differ between From and To.
+	// Defaults are the packaged values that differ between From and To, in
+	// the files the operator gives.
 	// Operator set means the operator's file sets the key, so their value
 	// still wins; otherwise To's new default applies to them.
 	Defaults []DefaultChange `json:"defaults"`
@@ -90,12 +91,15 @@ func Compare(d *Dir, fromLabel string, from map[string][]byte, toLabel string, t
 	if from == nil {
 		return dr
 	}
+	// Only the files the operator gives: a file they leave to the package
+	// follows the package anyway.
 	for _, name := range []string{"sesman.ini", "xrdp.ini"} {
-		a, b := ini.Parse(from[name]), ini.Parse(to[name])
-		var op *ini.File
-		if f, ok := d.File(name); ok {
-			op = ini.Parse(f.Data)
+		f, ok := d.File(name)
+		if !ok {
+			continue
 		}
+		a, b := ini.Parse(from[name]), ini.Parse(to[name])
+		op := ini.Parse(f.Data)
 		for _, sec := range sectionNames(a, b) {
 			if slices.Contains(freeKeys, sec) {
 				continue
@@ -110,11 +114,9 @@ func Compare(d *Dir, fromLabel string, from map[string][]byte, toLabel string, t
 				}
 				c := DefaultChange{File: name, Section: sec, Key: key, From: strings.Join(av, " | "), FromSet: len(av) > 0,
 					To: strings.Join(bv, " | "), ToSet: len(bv) > 0}
-				if op != nil {
-					if os, ok := op.Section(sec); ok {
-						if ov, _ := values(os, key); len(ov) > 0 {
-							c.Operator, c.OperatorSet = strings.Join(ov, " | "), true
-						}
+				if os, ok := op.Section(sec); ok {
+					if ov, _ := values(os, key); len(ov) > 0 {
+						c.Operator, c.OperatorSet = strings.Join(ov, " | "), true
 					}
 				}
 				dr.Defaults = append(dr.Defaults, c)

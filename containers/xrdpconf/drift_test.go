@@ -11,6 +11,9 @@ func TestCompare(t *testing.T) {
 	v09 := map[string][]byte{"sesman.ini": []byte("[Globals]\nListenAddress=127.0.0.1\nListenPort=3350\n[Sessions]\nX11DisplayOffset=10\nMaxSessions=50\nKillDisconnected=false\n[SessionVariables]\nPULSE_SCRIPT=/etc/xrdp/pulse/default.pa\n")}
 	v010 := map[string][]byte{"sesman.ini": []byte("[Globals]\n#ListenPort=sesman.socket\n[Sessions]\nX11DisplayOffset=10\n#MaxDisplayNumber=63\nMaxSessions=50\nKillDisconnected=false\nIdleTimeLimit=0\n[SessionVariables]\nPULSE_SCRIPT=/etc/xrdp/pulse/default.pa\n")}
 
+	// xrdp.ini differs too, but the operator leaves it to the package.
+	v09["xrdp.ini"] = []byte("[Globals]\ngrey=dedede\n")
+	v010["xrdp.ini"] = []byte("[Globals]\ngrey=e1e1e1\n")
 	d := Compare(op, "0.9.21.1", v09, "0.10.1", v010)
 	var unknown, defaults []string
 	for _, k := range d.Unknown {

@@ -144,10 +144,19 @@ type Op struct {
 	Outcome Outcome   `json:"outcome"`
 	// Reason is a short machine-readable cause for fail and info outcomes
 	// ("refused", "tls", "server-disconnect", "protocol", "timeout", ...).
-	Reason  string  `json:"reason,omitempty"`
-	Err     string  `json:"err,omitempty"`
-	Display int     `json:"display"` // display the server reported; -1 when unknown
-	Phases  []Phase `json:"phases,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Err     string `json:"err,omitempty"`
+	Display int    `json:"display"` // display the server reported; -1 when unknown
+	// What a session request asked sesman for: colour depth, desktop size
+	// and the client_ip string sesman was given ("" for RDP: xrdp passes
+	// its peer's address, the same host for every client of a run). Policy
+	// keys sessions on these (see check.Leaks). Zero: not a session op, or
+	// a record from before these were kept.
+	BPP      int     `json:"bpp,omitempty"`
+	Width    int     `json:"width,omitempty"`
+	Height   int     `json:"height,omitempty"`
+	ClientIP string  `json:"clientIP,omitempty"`
+	Phases   []Phase `json:"phases,omitempty"`
 	// Screen is set on an RDP disconnect: what the client received while
 	// the connection was up.
 	Screen *ScreenStats `json:"screen,omitempty"`

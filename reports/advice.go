@@ -2,6 +2,7 @@ package reports
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
@@ -18,14 +19,51 @@ type Advice struct {
 	// when the version is lower than Below, or at least From. An unreadable
 	// or unknown version matches neither bound.
 	Below, From string
-	Text        string
+	// Build names a build of the harness (the "+name" of a version label
+	// such as 0.9.21.1+sigchld-reap-one): the entry applies only to runs
+	// of that build, whose defect is known by construction.
+	Build string
+	// Fired is a regular expression that another invalid verdict of the
+	// same run must match ("checker: summary and evidence"): advice that
+	// follows the run's evidence rather than the version number alone.
+	Fired string
+	Text  string
 }
 
 // DefaultAdvice is the advice table for the checkers of harness/check, from
 // what is known about xrdp's defects (see the xrdp notes of the project).
 // It is a fresh value each call: callers may prepend their own entries.
 func DefaultAdvice() []Advice {
+	const reapOne = "sigchld-reap-one"
+	reapOneWhat := "This run is the harness's defect build (0.9.21.1 with its SIGCHLD fix reverted, " +
+		"scenarios/patches/sigchld-reap-one.patch): sesman reaps one child per signal, as 0.9.17/0.9.18 do. "
 	return []Advice{
+		// The defect build: what it shows is the defect it was built with.
+		{Checker: "zombies", Build: reapOne, Text: reapOneWhat + "These zombies are that defect reproduced; " +
+			"stock 0.9.21.1 and later reap in a loop (neutrinolabs/xrdp #2146, #2151, #2168)."},
+		{Checker: "stale-sessions", Build: reapOne, Text: reapOneWhat + "Sessions whose end sesman missed are " +
+			"that defect reproduced; compare with the stock versions of this run."},
+		{Checker: "vnc-errors", Build: reapOne, Fired: `^(stale-sessions|zombies):`, Text: reapOneWhat +
+			"The VNC errors follow from the missed session ends the stale-sessions/zombies verdicts show."},
+		{Checker: "session-leaks", Build: reapOne, Text: reapOneWhat + "Sessions stay counted after their end: " +
+			"that defect reproduced."},
+		{Checker: "recovery-time", Build: reapOne, Text: reapOneWhat + "Signals lost while the fault held left " +
+			"dead sessions behind: that defect reproduced."},
+		{Checker: "sesman-errors", Pattern: `session-limit`, Build: reapOne, Text: reapOneWhat +
+			"Ended sessions stay counted, so MaxSessions is reached: that defect reproduced."},
+
+		// VNC errors on high displays: the port-probe defect, whatever the
+		// version (sesman/session.c x_server_running_check_ports formats
+		// "59%2.2d", v0.9.17 … v0.10.1), not the SIGCHLD one.
+		{Checker: "vnc-errors", Pattern: `display :\d{3,}\b`,
+			Text: "The VNC errors hit displays ≥ 100: sesman's free-display check probes \"59%2.2d\" and never " +
+				"sees a taken 5900+D port there, so Xvnc failed to bind and xrdp connected to the holder. " +
+				"Keep X11DisplayOffset + MaxSessions < 100, or keep ports 6000 and up free."},
+		{Checker: "vnc-errors", Fired: `^(port-conflicts:|sesman-errors:.*(x-timeout|vnc-bind))`,
+			Text: "The VNC errors come with a squatted VNC port or an X server that failed to bind (see " +
+				"port-conflicts / sesman-errors): on displays ≥ 100 sesman's port probe misses the holder. " +
+				"Free the port or keep X11DisplayOffset + MaxSessions < 100."},
+
 		// zombies: the SIGCHLD defect of sesman 0.9.17/0.9.18.
 		{Checker: "zombies", Pattern: `reconnectwm|main sesman`, Below: "0.9.19",
 			Text: "Known SIGCHLD reaping defect of xrdp < 0.9.19: sesman reaps one child per signal, so " +
@@ -106,12 +144,21 @@ func DefaultAdvice() []Advice {
 }
 
 // adviceFor returns the text of the first entry of table that matches
-// verdict v of a run on version; "" when none does. Patterns that do not
-// compile never match (Validate reports them).
-func adviceFor(table []Advice, version string, v harness.Verdict) string {
+// verdict v of a run on version (a version label: "0.9.21.1" or
+// "0.9.21.1+sigchld-reap-one") among the run's verdicts; "" when none
+// does. Patterns that do not compile never match (Validate reports them).
+func adviceFor(table []Advice, version string, v harness.Verdict, run []harness.Verdict) string {
 	var text string
+	_, rest := versionParts(version)
+	builds := strings.Split(strings.TrimPrefix(rest, "+"), "+")
 	for _, a := range table {
 		if a.Checker != "" && a.Checker != v.Checker {
+			continue
+		}
+		if a.Build != "" && !slices.Contains(builds, a.Build) {
+			continue
+		}
+		if a.Fired != "" && !firedMatches(a.Fired, v, run) {
 			continue
 		}
 		if a.Below != "" && !versionBelow(version, a.Below) {
@@ -135,6 +182,24 @@ func adviceFor(table []Advice, version string, v harness.Verdict) string {
 		return a.Text
 	}
 	return ""
+}
+
+// firedMatches reports whether another invalid verdict of the run matches
+// pattern.
+func firedMatches(pattern string, v harness.Verdict, run []harness.Verdict) bool {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return false
+	}
+	for _, o := range run {
+		if o.Valid != harness.Invalid || (o.Checker == v.Checker && o.Target == v.Target) {
+			continue
+		}
+		if re.MatchString(o.Checker + ": " + verdictText(o)) {
+			return true
+		}
+	}
+	return false
 }
 
 func readableVersion(v string) bool {
@@ -161,8 +226,11 @@ func ValidateAdvice(table []Advice) []error {
 		if a.Text == "" {
 			errs = append(errs, &AdviceError{Index: i, Checker: a.Checker, Problem: "empty text"})
 		}
-		if a.Pattern != "" {
-			if _, err := regexp.Compile(a.Pattern); err != nil {
+		for _, p := range []string{a.Pattern, a.Fired} {
+			if p == "" {
+				continue
+			}
+			if _, err := regexp.Compile(p); err != nil {
 				errs = append(errs, &AdviceError{Index: i, Checker: a.Checker, Problem: "bad pattern: " + err.Error()})
 			}
 		}

@@ -45,7 +45,7 @@ func TestAdviceFor(t *testing.T) {
 		{"session limit", "0.9.22.1", limit, "raise MaxSessions"},
 		{"unknown checker", "0.9.17", harness.Verdict{Checker: "custom", Valid: I}, ""},
 	} {
-		got := adviceFor(DefaultAdvice(), tc.version, tc.v)
+		got := adviceFor(DefaultAdvice(), tc.version, tc.v, nil)
 		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
 			t.Errorf("%s: advice %q, want it to say %q", tc.name, got, tc.want)
 		}
@@ -56,10 +56,10 @@ func TestAdviceFor(t *testing.T) {
 func TestAdviceOverride(t *testing.T) {
 	table := append([]Advice{{Checker: "zombies", From: "0.10", Text: "new sesman: see the 0.10 runbook"}}, DefaultAdvice()...)
 	v := harness.Verdict{Checker: "zombies", Valid: I, Summary: "1 zombie"}
-	if got := adviceFor(table, "0.10.1", v); got != "new sesman: see the 0.10 runbook" {
+	if got := adviceFor(table, "0.10.1", v, nil); got != "new sesman: see the 0.10 runbook" {
 		t.Errorf("override: %q", got)
 	}
-	if got := adviceFor(table, "0.9.22.1", v); strings.Contains(got, "0.10 runbook") {
+	if got := adviceFor(table, "0.9.22.1", v, nil); strings.Contains(got, "0.10 runbook") {
 		t.Errorf("From bound ignored: %q", got)
 	}
 }

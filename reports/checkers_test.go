@@ -77,7 +77,7 @@ func TestAdviceOnRealCheckerOutput(t *testing.T) {
 		"zombies":        "Known SIGCHLD reaping defect of xrdp < 0.9.19",
 		"port-conflicts": "Keep X11DisplayOffset + MaxSessions < 100",
 	} {
-		if got := adviceFor(DefaultAdvice(), run.Version, byName[name]); !strings.Contains(got, want) {
+		if got := adviceFor(DefaultAdvice(), run.Version, byName[name], vs); !strings.Contains(got, want) {
 			t.Errorf("%s: advice %q, want %q\n  summary: %s\n  evidence: %+v", name, got, want, byName[name].Summary, byName[name].Evidence)
 		}
 	}

@@ -221,7 +221,7 @@ func buildRunView(id string, r Run, advice []Advice, maxEvidence int) runView {
 		}
 		vv.Metrics = sortedMetrics(v.Metrics)
 		if v.Valid == harness.Invalid {
-			vv.Advice = adviceFor(advice, r.Version, v)
+			vv.Advice = adviceFor(advice, r.Version, v, r.Verdicts)
 		}
 		rv.Verdicts = append(rv.Verdicts, vv)
 		if text := vv.Advice; text != "" {

@@ -14,15 +14,11 @@ import (
 // ones it has not reaped, and sessions orphaned by an earlier daemon) and
 // live X servers.
 //
-// The allowance:
-//   - Policy Default (or empty), "UB" and "U": one session per user (and per
-//     colour depth, Config.BPPVariants) for every user with a session op
-//     (login, reconnect, scp) that may have created a session: outcome ok or
-//     info, or fail with a display reported;
-//   - a policy that splits by display, IP or connection (UBD, UBI, UBC,
-//     UBDI, UBDC, Separate): one per such op — a loose bound;
-//   - never more than TargetInfo.MaxSessions when that is set, because
-//     sesman refuses more: anything above is orphaned.
+// The allowance is the number of distinct session keys the run's session
+// ops asked for under the target's Policy (see allowance: user+bpp+type
+// under Default, plus size, IP or connection when Policy names D, I or C),
+// never more than TargetInfo.MaxSessions when that is set, because sesman
+// refuses more: anything above is orphaned.
 //
 // Invalid: a count above the allowance for longer than Config.LeakGrace
 // (a session ending while its user's next one starts is fine); or, with
@@ -70,36 +66,137 @@ func sessionSeries(r *harness.Record, target string) []sessionPoint {
 	return out
 }
 
-// allowance is how many sessions the policy lets the run's ops hold.
-func allowance(info harness.TargetInfo, ops []harness.Op, bpp int) (allowed int, how string) {
+// allowance is how many sessions the policy lets the run's ops hold: the
+// number of distinct session keys the ops that may have created a session
+// asked sesman for (outcome ok or info, or fail with a display reported).
+//
+// The key is what sesman matches a request on:
+//   - 0.9.x, sesman/session.c session_get_bydata (v0.9.17 … v0.9.24): user,
+//     bpp and session type always; width×height when Policy names D; the
+//     client IP (up to ':') with I; the whole client_ip string with C, which
+//     makes every connection its own key; Separate never matches.
+//   - 0.10.x, sesman/session_list.c session_list_get_bydata (v0.10.1):
+//     type always; Default means U|B; otherwise only the letters given
+//     (U user, B bpp, D size, I IP); Separate never matches.
+//
+// The session type is Xvnc for every client of the harness. The fakeclient
+// asks 32 bpp, the SCP client 24, so under Default a user who logs in over
+// both has two sessions, as xrdp should. Ops of records written before ops
+// kept their bpp fall back to users × Config.BPPVariants.
+func allowance(info harness.TargetInfo, ops []harness.Op, bppVariants int) (allowed int, how string) {
+	pol := parsePolicy(info.Policy, info.Version)
+	keys := map[string]bool{}
 	users := map[string]bool{}
 	creating := 0
+	legacy := false
 	for _, op := range ops {
 		if !isSessionOp(op.Kind) {
 			continue
 		}
-		if op.Outcome == harness.OK || op.Outcome == harness.Info || op.Display > 0 {
-			users[op.User] = true
-			creating++
+		if op.Outcome != harness.OK && op.Outcome != harness.Info && op.Display <= 0 {
+			continue
 		}
+		users[op.User] = true
+		creating++
+		if op.BPP == 0 {
+			legacy = true
+		}
+		keys[pol.key(op)] = true
 	}
-	policy := strings.ToUpper(strings.TrimSpace(info.Policy))
-	switch {
-	case policy == "" || policy == "DEFAULT" || policy == "UB":
-		allowed = len(users) * bpp
-		how = fmt.Sprintf("%s × %d bpp (Policy=%s)", plural(len(users), "user"), bpp, orDefault(info.Policy))
-	case policy == "U":
-		allowed = len(users)
-		how = fmt.Sprintf("%s (Policy=U)", plural(len(users), "user"))
-	default:
-		allowed = creating
-		how = fmt.Sprintf("%s that may have created one (Policy=%s)", plural(creating, "op"), info.Policy)
+	if legacy {
+		allowed, how = legacyAllowance(info, users, creating, bppVariants)
+	} else {
+		allowed = len(keys)
+		how = fmt.Sprintf("%s the ops asked for (Policy=%s keys on %s)", plural(len(keys), "distinct session key"),
+			orDefault(info.Policy), pol.describe())
 	}
 	if info.MaxSessions > 0 && allowed > info.MaxSessions {
 		allowed = info.MaxSessions
 		how += fmt.Sprintf(", capped by MaxSessions=%d", info.MaxSessions)
 	}
 	return allowed, how
+}
+
+// legacyAllowance is the bound for records whose ops do not say what they
+// asked: one session per user (× bppVariants) under Default, UB and U, one
+// per op under a policy that splits further.
+func legacyAllowance(info harness.TargetInfo, users map[string]bool, creating, bppVariants int) (int, string) {
+	switch policy := strings.ToUpper(strings.TrimSpace(info.Policy)); policy {
+	case "", "DEFAULT", "UB":
+		return len(users) * bppVariants, fmt.Sprintf("%s × %d bpp (Policy=%s)", plural(len(users), "user"), bppVariants, orDefault(info.Policy))
+	case "U":
+		return len(users), fmt.Sprintf("%s (Policy=U)", plural(len(users), "user"))
+	default:
+		return creating, fmt.Sprintf("%s that may have created one (Policy=%s)", plural(creating, "op"), info.Policy)
+	}
+}
+
+// sessionPolicy is which request fields sesman's Policy matches sessions on.
+type sessionPolicy struct {
+	user, bpp, size, ip, conn, separate bool
+}
+
+// parsePolicy reads sesman.ini's Policy for a version (see allowance for
+// the source it follows). An unknown version is read as 0.9.x.
+func parsePolicy(p, version string) sessionPolicy {
+	v := parseVersion(version)
+	pre010 := v == nil || !versionAtLeast(v, 0, 10)
+	p = strings.ToUpper(strings.TrimSpace(p))
+	var sp sessionPolicy
+	switch p {
+	case "", "DEFAULT":
+		sp.user, sp.bpp = true, true
+	case "SEPARATE":
+		sp.separate = true
+	default:
+		sp.user = strings.Contains(p, "U")
+		sp.bpp = strings.Contains(p, "B")
+		sp.size = strings.Contains(p, "D")
+		sp.ip = strings.Contains(p, "I")
+		sp.conn = strings.Contains(p, "C") && pre010 // 0.10 has no C
+	}
+	if pre010 && !sp.separate {
+		sp.user, sp.bpp = true, true // 0.9.x always matches user and bpp
+	}
+	return sp
+}
+
+// key is the session an op asked for under the policy.
+func (sp sessionPolicy) key(op harness.Op) string {
+	if sp.separate || sp.conn {
+		return fmt.Sprintf("op %d", op.ID)
+	}
+	k := "xvnc"
+	if sp.user {
+		k += "|u=" + op.User
+	}
+	if sp.bpp {
+		k += fmt.Sprintf("|b=%d", op.BPP)
+	}
+	if sp.size {
+		k += fmt.Sprintf("|d=%dx%d", op.Width, op.Height)
+	}
+	if sp.ip {
+		ip, _, _ := strings.Cut(op.ClientIP, ":")
+		k += "|i=" + ip // "" for RDP: xrdp passes the one host every client comes from
+	}
+	return k
+}
+
+func (sp sessionPolicy) describe() string {
+	if sp.separate {
+		return "nothing: every request is a new session"
+	}
+	var parts []string
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{sp.user, "user"}, {sp.bpp, "bpp"}, {sp.size, "size"}, {sp.ip, "IP"}, {sp.conn, "connection"}} {
+		if f.on {
+			parts = append(parts, f.name)
+		}
+	}
+	return strings.Join(append(parts, "type"), "+")
 }
 
 func orDefault(p string) string {

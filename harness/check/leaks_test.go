@@ -18,6 +18,20 @@ func TestLeaks(t *testing.T) {
 		}
 		return b
 	}
+	// twoDepths: u1 and u2 log in over SCP (24 bpp) and later over RDP
+	// (32 bpp), each keeping both sessions.
+	twoDepths := func(policy string) *builder {
+		b := newBuilder().lab(0).ticks(0, 60).end(60)
+		b.info().Policy = policy
+		for i, u := range []string{"u1", "u2"} {
+			s := float64(1 + i)
+			b.op(harness.OpSCP, u, s-0.5, s+0.5, harness.OK, display(10+i), asked(24, 1024, 768, fmt.Sprintf("c%d", i))).
+				session(s, 100*(i+1), 10+i)
+			b.op(harness.OpLogin, u, s+9.5, s+10.5, harness.OK, display(12+i), asked(32, 1024, 768, "")).
+				session(s+10, 100*(i+3), 12+i)
+		}
+		return b
+	}
 	runCases(t, func(c Config) harness.Checker { return Leaks{Config: c} }, []checkCase{
 		{name: "one session per user", want: harness.Valid, build: threeUsers,
 			metrics: map[string]float64{"sessions_max": 3, "xvnc_max": 3, "sessions_allowed": 3, "sessions_final": 3}},
@@ -69,6 +83,39 @@ func TestLeaks(t *testing.T) {
 				return b
 			},
 			metrics: map[string]float64{"sessions_allowed": 4}},
+		// Seen on 0.9.22.1: the same users over SCP (24 bpp) and then RDP
+		// (32 bpp) hold two sessions each under Policy=Default, which is
+		// what sesman/session.c session_get_bydata does; a fixed one per
+		// user called it "23 Xvnc where 14 are allowed".
+		{name: "Default: SCP at 24 bpp and RDP at 32 bpp are two sessions per user", want: harness.Valid,
+			build:   func() *builder { return twoDepths("") },
+			metrics: map[string]float64{"sessions_allowed": 4, "sessions_max": 4}},
+		{name: "Default: a third session at a depth already held is a leak", want: harness.Invalid,
+			build: func() *builder {
+				return twoDepths("").op(harness.OpLogin, "u1", 20, 21, harness.OK, asked(32, 1024, 768, "")).session(20.5, 900, 20)
+			},
+			metrics: map[string]float64{"sessions_allowed": 4}},
+		{name: "UBD: another desktop size is another session", want: harness.Valid,
+			build: func() *builder {
+				return twoDepths("UBD").op(harness.OpLogin, "u1", 20, 21, harness.OK, asked(32, 1920, 1080, "")).session(20.5, 900, 20)
+			},
+			metrics: map[string]float64{"sessions_allowed": 5}},
+		{name: "Default ignores the size", want: harness.Invalid,
+			build: func() *builder {
+				return twoDepths("").op(harness.OpLogin, "u1", 20, 21, harness.OK, asked(32, 1920, 1080, "")).session(20.5, 900, 20)
+			}},
+		{name: "UBI: SCP clients with their own client_ip each key a session", want: harness.Valid,
+			build: func() *builder {
+				return twoDepths("UBI").op(harness.OpSCP, "u1", 20, 21, harness.OK, asked(24, 1024, 768, "c9")).session(20.5, 900, 20)
+			},
+			metrics: map[string]float64{"sessions_allowed": 5}},
+		{name: "0.10: Policy=D keys on size and type only", want: harness.Invalid,
+			build: func() *builder {
+				b := twoDepths("D")
+				b.info().Version = "0.10.1"
+				return b
+			},
+			metrics: map[string]float64{"sessions_allowed": 1}},
 		{name: "more colour depths", want: harness.Valid, opts: []Option{WithBPPVariants(2)},
 			build: func() *builder {
 				return threeUsers().op(harness.OpLogin, "u1", 5, 6, harness.OK).session(5.5, 400, 13)
@@ -101,4 +148,9 @@ func TestLeaks(t *testing.T) {
 				return newBuilder().lab(0).end(60).op(harness.OpLogin, "u1", 0, 1, harness.OK).session(1, 100, 10)
 			}},
 	})
+}
+
+// asked sets what a session op asked sesman for.
+func asked(bpp, w, h int, ip string) func(*harness.Op) {
+	return func(o *harness.Op) { o.BPP, o.Width, o.Height, o.ClientIP = bpp, w, h, ip }
 }

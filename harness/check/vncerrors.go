@@ -181,8 +181,14 @@ func (c VNCErrors) check(r *harness.Record, target string, cfg Config) harness.V
 			if e.byPID {
 				how = "by pid"
 			}
-			ev.add(e.t, "%q: client %s, user %s, op %d (%s %s%s), matched %s", e.text, op.Client, op.User,
-				op.ID, op.Kind, op.Outcome, reasonSuffix(op.Reason), how)
+			disp := ""
+			if op.Display >= 0 {
+				// Advice tells the port-probe defect (display ≥ 100) from
+				// the SIGCHLD one by this.
+				disp = fmt.Sprintf(", display :%d", op.Display)
+			}
+			ev.add(e.t, "%q: client %s, user %s, op %d (%s %s%s)%s, matched %s", e.text, op.Client, op.User,
+				op.ID, op.Kind, op.Outcome, reasonSuffix(op.Reason), disp, how)
 		}
 	}
 	v.Metrics = map[string]float64{

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"sync"
@@ -81,7 +82,9 @@ func (c RDP) Login(ctx context.Context, t harness.Target, u harness.User, client
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	op := harness.Op{Target: t.Name(), User: u.Name, Client: clientName, Kind: harness.OpLogin, Display: -1, Start: time.Now()}
+	// fakeclient's defaults: 1024x768 at 32 bpp (fakeclient/client.go).
+	op := harness.Op{Target: t.Name(), User: u.Name, Client: clientName, Kind: harness.OpLogin, Display: -1, Start: time.Now(),
+		BPP: cmp.Or(c.BPP, 32), Width: 1024, Height: 768}
 	conn, res := fakeclient.Dial(ctx, fakeclient.Config{
 		Addr: t.RDPAddr(), User: u.Name, Password: u.Password, ClientName: clientName,
 		BPP: c.BPP, SettleTimeout: c.Settle,
@@ -154,7 +157,9 @@ func (c SCP) Login(ctx context.Context, t harness.Target, u harness.User, client
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
-	op := harness.Op{Target: t.Name(), User: u.Name, Client: clientName, Kind: harness.OpSCP, Display: -1, Start: time.Now()}
+	// scp.SessionRequest's defaults: 1024x768 at 24 bpp (fakeclient/scp).
+	op := harness.Op{Target: t.Name(), User: u.Name, Client: clientName, Kind: harness.OpSCP, Display: -1, Start: time.Now(),
+		BPP: cmp.Or(c.BPP, 24), Width: cmp.Or(c.Width, 1024), Height: cmp.Or(c.Height, 768), ClientIP: clientName}
 	addr := t.SesmanAddr()
 	if addr == "" {
 		op.End, op.Outcome, op.Reason = op.Start, harness.Fail, "unsupported"

@@ -36,6 +36,9 @@ func (b *Builder) baseTag(suite string) string {
 	h.field("recipe", baseRecipe)
 	h.field("suite", suite)
 	h.field("mirror", b.mirrors.Debian)
+	if b.salt != "" {
+		h.field("salt", b.salt)
+	}
 	return "xrdp-harness/base:" + suite + "-" + h.short()
 }
 
@@ -94,6 +97,9 @@ func (b *Builder) debootstrap(ctx context.Context, suite, tag string) error {
 	defer logFile.Close()
 	cmd := exec.CommandContext(ctx, "debootstrap", "--variant=minbase", suite, rootfs, b.mirrors.Debian)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if env := b.packageCache(ctx).env(); env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("step debootstrap: %w; log tail:\n%s\nfull log: %s", err, tailFile(logPath, 15), logPath)
 	}

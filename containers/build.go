@@ -19,7 +19,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"text/template"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -40,6 +39,8 @@ type Image struct {
 	Built   bool   // false when the image was already there
 	// Took is how long Ensure spent (build or lookup).
 	Took time.Duration
+	// Layers are the images Ensure needed, in build order, this one last.
+	Layers []Layer
 }
 
 // Builder turns an ImageSpec into an image in the local engine, building
@@ -53,6 +54,12 @@ type Builder struct {
 	catalog    Catalog
 	logw       io.Writer
 	agent      agentBinary
+	// runtimePackages are added to every suite's runtime base.
+	runtimePackages []string
+	noPackageCache  bool
+	salt            string
+	apt             aptCacheOnce
+	slot            chan struct{}
 
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex
@@ -110,6 +117,7 @@ func NewBuilder(opts ...BuilderOption) (*Builder, error) {
 		logw:       io.Discard,
 		locks:      map[string]*sync.Mutex{},
 		cacheDir:   DefaultCacheDir(),
+		slot:       make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		if err := o(b); err != nil {
@@ -151,7 +159,13 @@ func newDockerClient() (*client.Client, error) {
 }
 
 // Close releases the engine connection.
-func (b *Builder) Close() error { return b.docker.Close() }
+func (b *Builder) Close() error {
+	var err error
+	if b.apt.cache != nil {
+		err = b.apt.cache.Close()
+	}
+	return errors.Join(err, b.docker.Close())
+}
 
 // Catalog returns the builder's catalog.
 func (b *Builder) Catalog() Catalog { return b.catalog }
@@ -163,8 +177,9 @@ func (b *Builder) logf(format string, args ...any) {
 	fmt.Fprintf(b.logw, format+"\n", args...)
 }
 
-// Ensure returns the image for spec, building it (and its base) when the
-// engine does not have it yet. A failed build tags nothing.
+// Ensure returns the image for spec, building it (and the layers it is
+// built on) when the engine does not have it yet. A failed build tags
+// nothing.
 func (b *Builder) Ensure(ctx context.Context, spec ImageSpec) (Image, error) {
 	start := time.Now()
 	r, err := b.recipe(ctx, spec)
@@ -172,169 +187,84 @@ func (b *Builder) Ensure(ctx context.Context, spec ImageSpec) (Image, error) {
 		return Image{}, err
 	}
 	img := Image{Ref: r.tag(), Spec: spec, Version: r.version, Flavour: r.flavour, Hash: r.hash()}
-	unlock, err := b.lock(ctx, img.Ref)
+	layers, err := b.ensureRecipe(ctx, r)
+	img.Layers = layers
 	if err != nil {
 		return img, err
 	}
-	defer unlock()
-	ok, err := b.imageExists(ctx, img.Ref)
-	if err != nil {
-		return img, err
-	}
-	if !ok {
-		b.logf("image %s: building xrdp %s (%s)", img.Ref, r.version, r.flavour)
-		if err := b.build(ctx, r); err != nil {
-			return img, err
+	for _, l := range layers {
+		if l.Ref == img.Ref {
+			img.Built, img.Size = l.Built, l.Size
 		}
-		img.Built = true
-	}
-	if info, err := b.docker.ImageInspect(ctx, img.Ref); err == nil {
-		img.Size = info.Size
 	}
 	img.Took = time.Since(start)
 	return img, nil
 }
 
-// recipe is everything that defines one image: its Dockerfile and build
-// context. Its hash names the image.
-type recipe struct {
-	version, flavour string
-	files            map[string][]byte // build context, Dockerfile included
-	// tagOverride, when set, is the tag instead of an xrdp image's.
-	tagOverride string
+// Layer is one image Ensure needed: the xrdp image itself or one it is
+// built on (runtime base, build dependencies).
+type Layer struct {
+	Ref   string
+	Built bool          // false when the engine had it
+	Took  time.Duration // build time (0 when found)
+	Size  int64         // bytes, parents included, as the engine reports
 }
 
-func (r recipe) hash() string {
-	h := newHasher()
-	h.field("version", r.version)
-	h.field("flavour", r.flavour)
-	names := make([]string, 0, len(r.files))
-	for n := range r.files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		h.field(n, string(r.files[n]))
-	}
-	return h.sum()
-}
-
-func (r recipe) tag() string {
-	if r.tagOverride != "" {
-		return r.tagOverride
-	}
-	return "xrdp-harness/xrdp:" + r.version + "-" + r.flavour + "-" + r.hash()[:12]
-}
-
-// dockerfileData feeds the Dockerfile templates.
-type dockerfileData struct {
-	Version, Flavour, Base, Release string
-	RuntimePackages, BuildPackages  string
-	TarballSHA256                   string
-	Autoreconf                      string
-}
-
-// Packages every image needs beside xrdp: the VNC server, an init that
-// reaps orphans, and the tools the harness runs inside.
-const commonPackages = "tigervnc-standalone-server xauth tini procps iproute2 ssl-cert openssl"
-
-// Development packages pull in the run-time libraries too, whatever they are
-// called in a suite (libssl3 or libssl3t64), so source images install the
-// same list in both stages.
-const sourceLibPackages = "libssl-dev libpam0g-dev libx11-dev libxfixes-dev libxrandr-dev libjpeg-dev"
-
-const sourceToolPackages = "build-essential pkg-config autoconf automake libtool nasm patch ca-certificates"
-
-// sourceSuite is the base of source builds: its toolchain builds every 0.9.x
-// and 0.10.x release given -Wno-error=deprecated-declarations.
-const sourceSuite = "bookworm"
-
-func (b *Builder) recipe(ctx context.Context, spec ImageSpec) (recipe, error) {
-	files := map[string][]byte{}
-	for _, n := range []string{"entrypoint.sh", "startwm.sh", "reconnectwm.sh", "pam-xrdp-sesman"} {
-		data, err := assets.ReadFile("assets/" + n)
-		if err != nil {
-			return recipe{}, fmt.Errorf("containers: read asset %s: %w", n, err)
-		}
-		files["harness/"+n] = data
-	}
-	d := dockerfileData{Version: spec.Version, Flavour: spec.Flavour()}
-	var tmplName string
-	var suiteRelease DebianRelease
-	if spec.Source == nil {
-		rel, err := b.catalog.Lookup(spec.Version)
-		if err != nil {
-			return recipe{}, err
-		}
-		suiteRelease = rel
-		d.Release = rel.Release
-		d.RuntimePackages = commonPackages
-		tmplName = "Dockerfile.debian"
-	} else {
-		src := *spec.Source
-		tb, err := loadTarball(ctx, src, spec.Version, b.cacheDir)
-		if err != nil {
-			return recipe{}, err
-		}
-		d.Version = tb.Version
-		suiteRelease = DebianRelease{Suite: sourceSuite, Release: sourceSuite, Security: true}
-		d.Release = sourceSuite
-		d.TarballSHA256 = tb.SHA256
-		d.RuntimePackages = commonPackages + " " + sourceLibPackages
-		d.BuildPackages = sourceToolPackages + " " + sourceLibPackages
-		if err := CheckBuildOptions(src); err != nil {
-			return recipe{}, err
-		}
-		// Flags and CFLAGS reach configure as argv entries read from files
-		// of the build context, never as Dockerfile or shell text.
-		var flags bytes.Buffer
-		for _, f := range src.ConfigureFlags {
-			flags.WriteString(f + "\n")
-		}
-		files["src/configure-flags"] = flags.Bytes()
-		files["src/cflags"] = []byte(strings.TrimSpace("-O2 -g -Wno-error=deprecated-declarations "+src.CFLAGS) + "\n")
-		if src.Autoreconf {
-			d.Autoreconf = "yes"
-		}
-		files["src/"+tarballFile] = tb.Data
-		for i, p := range src.Patches {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return recipe{}, fmt.Errorf("containers: read patch for xrdp %s: %w", tb.Version, err)
-			}
-			files[fmt.Sprintf("src/patches/%02d.patch", i)] = data
-		}
-		tmplName = "Dockerfile.source"
-	}
-	files["sources.list"] = []byte(suiteRelease.sourcesList(b.mirrors))
-	// The base tag is only named here; it is made when the image is built.
-	d.Base = b.baseTag(suiteRelease.Suite)
-	t, err := template.ParseFS(assets, "assets/"+tmplName, "assets/common.tmpl")
+// ensureRecipe makes r's parents, then r, each only when missing; it
+// returns every layer in build order, r last.
+func (b *Builder) ensureRecipe(ctx context.Context, r recipe) ([]Layer, error) {
+	ref := r.tag()
+	unlock, err := b.lock(ctx, ref)
 	if err != nil {
-		return recipe{}, fmt.Errorf("containers: parse %s: %w", tmplName, err)
+		return nil, err
 	}
-	var df bytes.Buffer
-	if err := t.ExecuteTemplate(&df, tmplName, d); err != nil {
-		return recipe{}, fmt.Errorf("containers: render %s: %w", tmplName, err)
+	defer unlock()
+	var layers []Layer
+	ok, err := b.imageExists(ctx, ref)
+	if err != nil {
+		return nil, err
 	}
-	files["Dockerfile"] = df.Bytes()
-	files[".base-suite"] = []byte(suiteRelease.Suite)
-	return recipe{version: d.Version, flavour: d.Flavour, files: files}, nil
+	l := Layer{Ref: ref}
+	if !ok {
+		for _, p := range r.parents {
+			pl, err := b.ensureRecipe(ctx, p)
+			layers = append(layers, pl...)
+			if err != nil {
+				return layers, err
+			}
+		}
+		if r.suite != "" {
+			if _, err := b.ensureBase(ctx, r.suite); err != nil {
+				return layers, err
+			}
+		}
+		b.logf("image %s: building %s", ref, r.label())
+		start := time.Now()
+		if err := b.build(ctx, r); err != nil {
+			return layers, err
+		}
+		l.Built, l.Took = true, time.Since(start)
+	}
+	if info, err := b.docker.ImageInspect(ctx, ref); err == nil {
+		l.Size = info.Size
+	}
+	return append(layers, l), nil
 }
 
 // build runs the engine's build; on failure the error names the version, the
 // step (from the "xrdp-harness-step:" markers of the Dockerfile) and the tail
 // of the log, which is also kept on disk.
 func (b *Builder) build(ctx context.Context, r recipe) error {
-	// A layer on top of another harness image (a desktop) has no base.
-	if suite, ok := r.files[".base-suite"]; ok {
+	// Recipes made outside layers.go (HAProxy, ssh host) may name the
+	// suite whose base they start from in a file.
+	if suite, ok := r.files[".base-suite"]; ok && r.suite == "" && len(suite) > 0 {
 		if _, err := b.ensureBase(ctx, string(suite)); err != nil {
 			return err
 		}
 	}
 	var ctxTar bytes.Buffer
 	if err := writeTar(&ctxTar, r.files); err != nil {
-		return fmt.Errorf("containers: build xrdp %s (%s): pack context: %w", r.version, r.flavour, err)
+		return fmt.Errorf("containers: build %s: pack context: %w", r.label(), err)
 	}
 	logPath := filepath.Join(b.cacheDir, "logs", strings.NewReplacer("/", "_", ":", "_").Replace(r.tag())+".log")
 	logFile, err := createLog(logPath)
@@ -343,15 +273,27 @@ func (b *Builder) build(ctx context.Context, r recipe) error {
 	}
 	defer logFile.Close()
 	fail := func(step string, err error) error {
-		return &BuildError{Version: r.version, Flavour: r.flavour, Step: step, Err: err,
+		return &BuildError{Version: r.version, Flavour: r.flavour, Image: r.label(), Step: step, Err: err,
 			Tail: tailFile(logPath, 25), Log: logPath}
 	}
-	res, err := b.docker.ImageBuild(ctx, &ctxTar, client.ImageBuildOptions{
+	release, err := b.buildSlot(ctx)
+	if err != nil {
+		return fail("wait for a build slot", err)
+	}
+	defer release()
+	opts := client.ImageBuildOptions{
 		Tags:        []string{r.tag()},
 		Remove:      true,
 		ForceRemove: true,
 		Labels:      map[string]string{"io.xrdp-harness.recipe": r.hash()},
-	})
+	}
+	b.packageCache(ctx).apply(&opts)
+	if lim := throttleOf(ctx); lim.active() {
+		lim.apply(&opts)
+		fmt.Fprintf(logFile, "xrdp-harness: background build: %s\n", lim)
+		b.logf("  %s: background build (%s)", r.label(), lim)
+	}
+	res, err := b.docker.ImageBuild(ctx, &ctxTar, opts)
 	if err != nil {
 		return fail("start", err)
 	}
@@ -375,7 +317,10 @@ func (b *Builder) build(ctx context.Context, r recipe) error {
 			for _, line := range strings.Split(msg.Stream, "\n") {
 				if s, ok := strings.CutPrefix(line, "xrdp-harness-step: "); ok {
 					step = strings.TrimSpace(s)
-					b.logf("  xrdp %s (%s): %s", r.version, r.flavour, step)
+					b.logf("  %s: %s", r.label(), step)
+					if f := stepsOf(ctx); f != nil {
+						f(r.label(), step)
+					}
 				}
 			}
 		}
@@ -393,17 +338,30 @@ func (b *Builder) build(ctx context.Context, r recipe) error {
 	return nil
 }
 
+// buildSlot lets one engine build of this Builder run at a time: two
+// builds on two cores would each take twice as long and starve a run.
+func (b *Builder) buildSlot(ctx context.Context) (func(), error) {
+	select {
+	case b.slot <- struct{}{}:
+		return func() { <-b.slot }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // BuildError is a failed image build.
 type BuildError struct {
-	Version, Flavour, Step string
-	Err                    error
-	Tail                   string // last lines of the build log
-	Log                    string // path of the full log
+	Version, Flavour string
+	Image            string // which image of the stack: "xrdp 0.9.24 (debian)", "runtime bookworm"
+	Step             string
+	Err              error
+	Tail             string // last lines of the build log
+	Log              string // path of the full log
 }
 
 func (e *BuildError) Error() string {
-	return fmt.Sprintf("containers: build xrdp %s (%s): step %s: %v\n--- log tail ---\n%s\n--- full log: %s",
-		e.Version, e.Flavour, e.Step, e.Err, e.Tail, e.Log)
+	return fmt.Sprintf("containers: build %s: step %s: %v\n--- log tail ---\n%s\n--- full log: %s",
+		e.Image, e.Step, e.Err, e.Tail, e.Log)
 }
 
 func (e *BuildError) Unwrap() error { return e.Err }

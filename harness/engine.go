@@ -126,6 +126,9 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (out *Record, outErr
 	if upErr != nil {
 		return finish(fmt.Errorf("harness: lab up: %w", upErr))
 	}
+	rec.mu.Lock()
+	rec.rec.LabUp = time.Now()
+	rec.mu.Unlock()
 
 	// Watch every target until the settle phase ends.
 	watchCtx, stopWatch := context.WithCancel(ctx)

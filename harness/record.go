@@ -12,6 +12,9 @@ type Record struct {
 	Scenario string    `json:"scenario"`
 	Started  time.Time `json:"started"`
 	Ended    time.Time `json:"ended"`
+	// LabUp is when the lab was up (containers ready, images already
+	// built); a run's own time counts from here. Zero: it never came up.
+	LabUp time.Time `json:"labUp,omitzero"`
 	// LoadStarted is when the lab was up and watched and the load began;
 	// before it there was nothing to watch. Zero: the run never got there.
 	LoadStarted time.Time `json:"loadStarted,omitzero"`

@@ -131,6 +131,10 @@ func writeMarkdown(w *bufio.Writer, v view) {
 		}
 	}
 
+	if len(v.Suite.Images) > 0 {
+		writeImagesMD(w, v.Suite.Images)
+	}
+
 	if len(v.Runs) > 0 {
 		p("## Runs\n\n")
 	}
@@ -197,6 +201,37 @@ func writeDriftMD(w *bufio.Writer, ds []xrdpconf.Drift) {
 		}
 		p("\n")
 	}
+}
+
+// writeImagesMD is the build table: per version, whether its image was
+// built or found, how long that took and the layers built for it.
+func writeImagesMD(w *bufio.Writer, images []ImageBuild) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("## Images\n\nBuilt before the runs that use them (while earlier versions ran); run times exclude them.\n\n")
+	p("| version | image | got | took | size | layers built |\n|---|---|---|---|---|---|\n")
+	for _, ib := range images {
+		got := "found"
+		if ib.Built {
+			got = "built"
+		}
+		if ib.Err != "" {
+			got = "❌ " + md(firstLineOf(ib.Err))
+		}
+		var built []string
+		for _, l := range ib.Layers {
+			if l.Built {
+				built = append(built, code(l.Image)+" "+fmtDur(l.Took))
+			}
+		}
+		p("| %s | %s | %s | %s | %d MiB | %s |\n", md(ib.Version), code(ib.Image), got, fmtDur(ib.Took), ib.Size>>20,
+			cmpOr(strings.Join(built, ", "), "—"))
+	}
+	p("\n")
+}
+
+func firstLineOf(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 func writeComparisonMD(w *bufio.Writer, c Comparison) {
@@ -321,6 +356,9 @@ func writeRunMD(w *bufio.Writer, rv runView) {
 	}
 	if d := r.Duration(); d > 0 {
 		meta = append(meta, "took "+fmtDur(d))
+	}
+	if r.LabUp > 0 {
+		meta = append(meta, "lab up in "+fmtDur(r.LabUp))
 	}
 	if r.Image != "" {
 		meta = append(meta, "image "+code(r.Image))

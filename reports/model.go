@@ -21,8 +21,13 @@ type Run struct {
 	Flavour     string `json:"flavour,omitempty"` // "debian" or "source"
 	Image       string `json:"image,omitempty"`
 
+	// Started is when the run's lab was up (its own time starts there), or
+	// when the run began if the lab never came up.
 	Started time.Time `json:"started"`
 	Ended   time.Time `json:"ended"`
+	// LabUp is how long the lab took to come up before Started (containers
+	// booting; images are built before the run and reported by the suite).
+	LabUp time.Duration `json:"labUp,omitempty"`
 
 	// Err is set when the run could not be carried out (the lab did not come
 	// up, the plan was rejected); Record may then be nil.
@@ -115,6 +120,8 @@ type Suite struct {
 	// Configs are the operator's config directories the runs used, each
 	// with its lint findings for the run's versions.
 	Configs []ConfigLint `json:"configs,omitempty"`
+	// Images is how each version's image was made, in run order.
+	Images []ImageBuild `json:"images,omitempty"`
 }
 
 // ConfigLint is one operator config directory (--config, target.config)
@@ -144,6 +151,9 @@ func NewRun(rec *harness.Record, verdicts []harness.Verdict, err error) Run {
 	if rec != nil {
 		r.Scenario = rec.Scenario
 		r.Started, r.Ended = rec.Started, rec.Ended
+		if !rec.LabUp.IsZero() {
+			r.Started, r.LabUp = rec.LabUp, rec.LabUp.Sub(rec.Started)
+		}
 		r.Partial = rec.Partial
 		if len(rec.Targets) > 0 {
 			t := rec.Targets[0]

@@ -198,6 +198,9 @@ func buildRunView(id string, r Run, advice []Advice, maxEvidence int) runView {
 	if rec != nil && !rec.Started.IsZero() {
 		rv.Base = rec.Started
 	}
+	if rec != nil && !rec.LabUp.IsZero() {
+		rv.Base = rec.LabUp // charts and offsets start when the lab is up
+	}
 	targets := map[string]bool{}
 	for _, v := range r.Verdicts {
 		targets[v.Target] = true

@@ -13,9 +13,64 @@ import (
 //go:embed defaults/*.yaml
 var defaultFiles embed.FS
 
-// DefaultOrder is the default suite: a healthy baseline first, then the
-// seed failure, a fault with recovery, and the capacity figure.
-var DefaultOrder = []string{"baseline", "reconnect-storm", "sesman-freeze", "capacity"}
+// Role says which versions of a suite a scenario answers for.
+type Role string
+
+const (
+	// OnEvery version: the FROM side of each comparison and each TO.
+	OnEvery Role = "every"
+	// OnTarget runs on the upgrade target only (SuiteOptions.Target).
+	OnTarget Role = "target"
+)
+
+// DefaultRun is one scenario of the default suite: the versions it runs on
+// and the question it answers.
+type DefaultRun struct {
+	Scenario string
+	On       Role
+	Proves   string
+}
+
+// DefaultSuite is what `run` does when no scenario is named. Each entry
+// answers one of the harness's three questions, and none repeats another's
+// evidence: the storm already proves a healthy version healthy under load
+// (a separate baseline would only repeat it), and recovery and capacity
+// are asked of the version being upgraded to.
+var DefaultSuite = []DefaultRun{
+	{Scenario: "reconnect-storm", On: OnEvery,
+		Proves: "does the upgrade fix it: the SIGCHLD defect (defunct reconnect scripts, missed session ends, VNC errors) shows on the FROM side and not on each TO"},
+	{Scenario: "sesman-freeze", On: OnTarget,
+		Proves: "is the upgrade target healthy under faults: sesman frozen mid-storm, every user back in within 20 s of the thaw, nothing left behind"},
+	{Scenario: "capacity", On: OnTarget,
+		Proves: "how many users the upgrade target holds: concurrent sessions before a level fails a login or its p99 exceeds 5 s"},
+}
+
+// DefaultOrder names DefaultSuite's scenarios in order.
+var DefaultOrder = defaultOrder()
+
+func defaultOrder() []string {
+	var names []string
+	for _, d := range DefaultSuite {
+		names = append(names, d.Scenario)
+	}
+	return names
+}
+
+// DefaultPlacement says, per scenario of DefaultSuite, the version labels
+// it runs on: versions are the suite's labels in order, target the upgrade
+// target among them.
+func DefaultPlacement(versions []string, target string) map[string][]string {
+	out := map[string][]string{}
+	for _, d := range DefaultSuite {
+		switch d.On {
+		case OnTarget:
+			out[d.Scenario] = []string{target}
+		default:
+			out[d.Scenario] = append([]string(nil), versions...)
+		}
+	}
+	return out
+}
 
 // Builtin returns the scenario of that name shipped with the harness.
 func Builtin(name string) (Spec, error) {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
@@ -70,6 +72,12 @@ type SuiteOptions struct {
 	// Nodes are the node sizes capacity figures are projected onto (nil:
 	// this host and 16c64g).
 	Nodes []knee.Node
+	// Placement, when set, limits scenarios to versions: scenario name →
+	// version labels (a scenario it does not name runs on every version).
+	Placement map[string][]string
+	// Build, when set, is called when a version's image build starts; it
+	// returns a func for each build step and one for the result.
+	Build func(label string) (step func(image, step string), done func(containers.Image, error))
 }
 
 // RunSuite runs every scenario on every version it applies to, one run at a
@@ -81,12 +89,19 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 	if o.Builder == nil {
 		return suite, errors.New("scenarios: run suite: no image builder")
 	}
+	type planned struct {
+		v     Version
+		specs []Spec
+	}
+	var plans []planned
+	var versions []Version
 	for _, v := range o.Versions {
+		p := planned{v: v}
 		for _, s := range o.Scenarios {
-			if ctx.Err() != nil {
-				break
-			}
 			if !s.AppliesTo(v.Image.Version) {
+				continue
+			}
+			if on, ok := o.Placement[s.Name]; ok && !slices.Contains(on, v.Label) {
 				continue
 			}
 			if s.NeedsSCP() && !containers.FeaturesOf(v.Image.Version).SCPTCP {
@@ -94,8 +109,36 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 					s.Name, v.Label, v.Image.Version))
 				continue
 			}
-			run := runOne(ctx, o, s, v)
+			p.specs = append(p.specs, s)
+		}
+		if len(p.specs) > 0 {
+			plans = append(plans, p)
+			versions = append(versions, v)
+		}
+	}
+	// Images build ahead of the runs, one at a time; a run waits for its
+	// own image only.
+	bctx, stopBuilds := context.WithCancel(ctx)
+	defer stopBuilds()
+	pre := startPrebuild(bctx, o, versions)
+	for _, p := range plans {
+		if ctx.Err() != nil {
+			break
+		}
+		_, _, buildErr := pre.wait(ctx, p.v.Label)
+		suite.Images = pre.images(versions)
+		for _, s := range p.specs {
+			if ctx.Err() != nil {
+				break
+			}
+			var run reports.Run
+			if buildErr != nil {
+				run = failedRun(s, p.v, fmt.Errorf("image for %s: %w", p.v.Label, buildErr))
+			} else {
+				run = runOne(ctx, o, s, p.v, &pre.running)
+			}
 			suite.Runs = append(suite.Runs, run)
+			suite.Images = pre.images(versions)
 			if o.OnRun != nil {
 				o.OnRun(suite)
 			}
@@ -112,7 +155,16 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 	return suite, nil
 }
 
-func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version) reports.Run {
+func failedRun(s Spec, v Version, err error) reports.Run {
+	r := reports.NewRun(nil, nil, err)
+	r.Scenario, r.Description, r.Version, r.Flavour = s.Name, s.Description, v.Label, v.Image.Flavour()
+	r.Started, r.Ended = time.Now(), time.Now()
+	return r
+}
+
+// runOne runs s on v, whose image is already built; running is set
+// while the lab is up, so that background builds take a back seat.
+func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version, running *atomic.Bool) reports.Run {
 	v, err := Materialize(v, o.Builder.CacheDir())
 	if err != nil {
 		r := reports.NewRun(nil, nil, err)
@@ -126,12 +178,7 @@ func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version) reports.Run 
 	if o.RunID != "" {
 		opts = append(opts, containers.WithRunID(o.RunID))
 	}
-	failed := func(err error) reports.Run {
-		r := reports.NewRun(nil, nil, err)
-		r.Scenario, r.Description, r.Version, r.Flavour = s.Name, s.Description, v.Label, v.Image.Flavour()
-		r.Started, r.Ended = time.Now(), time.Now()
-		return r
-	}
+	failed := func(err error) reports.Run { return failedRun(s, v, err) }
 	plan, checkers, err := s.Plan(v.Image.Version, opts...)
 	if err != nil {
 		return failed(err)
@@ -143,7 +190,9 @@ func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version) reports.Run 
 		ch, done = o.Progress(s.Name+" @ "+v.Label, s.ExpectedOps())
 		runOpts = append(runOpts, harness.WithProgress(ch))
 	}
+	running.Store(true)
 	rec, err := harness.Run(ctx, plan, runOpts...)
+	running.Store(false)
 	done(rec, err)
 	if rec == nil {
 		return failed(err)

@@ -25,6 +25,8 @@ type imageFlags struct {
 	autoreconf bool
 	base       string
 	quiet      bool
+	fresh      string
+	noAPTCache bool
 }
 
 func (f *imageFlags) register(fs *pflag.FlagSet) {
@@ -36,6 +38,8 @@ func (f *imageFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.autoreconf, "autoreconf", false, "run ./bootstrap before configure (patches that touch configure.ac)")
 	fs.StringVar(&f.base, "base", "auto", "how Debian base images are made: auto, debootstrap or registry")
 	fs.BoolVar(&f.quiet, "quiet", false, "do not print build progress")
+	fs.StringVar(&f.fresh, "fresh-tags", "", "build every image again under new tags salted with this word (measures a cold build beside the cached images)")
+	fs.BoolVar(&f.noAPTCache, "no-package-cache", false, "fetch every Debian package from the mirror (no cache in the cache dir)")
 }
 
 // specs resolves the version flags into image specs, with every error at once.
@@ -83,7 +87,12 @@ func (f *imageFlags) builder(stderr io.Writer) (*containers.Builder, error) {
 	if f.quiet {
 		logw = io.Discard
 	}
-	return containers.NewBuilder(containers.WithBuildLog(logw), containers.WithBaseSource(containers.BaseSource(f.base)))
+	opts := []containers.BuilderOption{containers.WithBuildLog(logw), containers.WithBaseSource(containers.BaseSource(f.base)),
+		containers.WithFreshTags(f.fresh)}
+	if f.noAPTCache {
+		opts = append(opts, containers.WithoutPackageCache())
+	}
+	return containers.NewBuilder(opts...)
 }
 
 func newImagesCmd() *cobra.Command {
@@ -119,7 +128,7 @@ func ensureImages(ctx context.Context, f *imageFlags, stdout, stderr io.Writer) 
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tFLAVOUR\tIMAGE\tSIZE\tBUILT\tTOOK")
+	fmt.Fprintln(tw, "VERSION\tFLAVOUR\tIMAGE\tSIZE\tOWN\tBUILT\tTOOK\tLAYERS BUILT")
 	var errs []error
 	for _, s := range specs {
 		img, err := b.Ensure(ctx, s)
@@ -127,7 +136,21 @@ func ensureImages(ctx context.Context, f *imageFlags, stdout, stderr io.Writer) 
 			errs = append(errs, err)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d MiB\t%v\t%s\n", img.Version, img.Flavour, img.Ref, img.Size>>20, img.Built, img.Took.Round(time.Millisecond))
+		var built []string
+		own := img.Size
+		for _, l := range img.Layers {
+			if l.Built {
+				built = append(built, fmt.Sprintf("%s %s", l.Ref, l.Took.Round(time.Second)))
+			}
+			if l.Ref != img.Ref && strings.HasPrefix(l.Ref, "xrdp-harness/runtime:") {
+				own = img.Size - l.Size
+			}
+		}
+		if len(built) == 0 {
+			built = []string{"-"}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d MiB\t%d MiB\t%v\t%s\t%s\n", img.Version, img.Flavour, img.Ref, img.Size>>20, own>>20,
+			img.Built, img.Took.Round(time.Millisecond), strings.Join(built, ", "))
 	}
 	tw.Flush()
 	return errors.Join(errs...)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/knee"
@@ -32,6 +33,7 @@ type runFlags struct {
 	config    string
 	nodes     listFlag
 	metrics   string
+	target    string
 }
 
 func newRunCmd() *cobra.Command {
@@ -69,6 +71,7 @@ each other one: the FROM side of a comparison is expected to show the defect
 		"), laid down on every version of every scenario; the report lists what the harness layered on top and the lint findings")
 	fs.Var(&f.nodes, "node", "node size a capacity figure is projected onto, CORESc MEMORYg (e.g. 8c32g); repeatable; default: this host and 16c64g")
 	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics during the run on this loopback HOST:PORT, e.g. 127.0.0.1:9464")
+	fs.StringVar(&f.target, "target", "", "the upgrade target among the versions (label): the default suite's fault and capacity runs go to it; default: the last version")
 	return cmd
 }
 
@@ -108,6 +111,8 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 	if err = errors.Join(rerr, perr, err, lerr, errors.Join(nerr...)); err != nil {
 		return badInput(fmt.Errorf("%w\n(run `xrdp-harness run --help` for the flags and version syntax)", err))
 	}
+	// Build steps go to the progress display, beside the runs.
+	f.quiet = true
 	b, err := f.builder(stderr)
 	if err != nil {
 		return err
@@ -141,6 +146,21 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 		}
 		defer srv.stop()
 	}
+	var placement map[string][]string
+	if cfg.defaultSuite || f.target != "" {
+		var labels []string
+		for _, v := range versions {
+			labels = append(labels, v.Label)
+		}
+		target := f.target
+		if target == "" {
+			target = labels[len(labels)-1]
+		}
+		if !slices.Contains(labels, target) {
+			return badInput(fmt.Errorf("--target %q: not a version of this run (%s)", target, strings.Join(labels, ", ")))
+		}
+		placement = scenarios.DefaultPlacement(labels, target)
+	}
 	harnessVersion := buildVersion().String()
 	write := func(s reports.Suite) error {
 		s.Harness = harnessVersion
@@ -157,6 +177,7 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 		Versions:  versions,
 		Builder:   b,
 		Compare:   compare,
+		Placement: placement,
 		RunID:     fmt.Sprintf("run-%d", time.Now().Unix()),
 		Nodes:     nodes,
 		Progress: func(label string, expected int) (chan<- harness.Progress, func(*harness.Record, error)) {
@@ -165,6 +186,22 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 				return teeProgress(label, metrics, t.C(), t.Finish)
 			}
 			return t.C(), t.Finish
+		},
+		Build: func(label string) (func(image, step string), func(containers.Image, error)) {
+			t := progress.Track("image "+label, 0)
+			step := func(image, step string) {
+				select {
+				case t.C() <- harness.Progress{Kind: harness.KindPhase, Phase: strings.TrimPrefix(image+": "+step, ": ")}:
+				default: // the display never holds a build up
+				}
+			}
+			done := func(img containers.Image, err error) {
+				if err == nil {
+					step("", imageSummary(img))
+				}
+				t.Finish(nil, err)
+			}
+			return step, done
 		},
 		OnRun: func(s reports.Suite) {
 			s.InProgress = true // until the suite is complete, the files say so
@@ -191,12 +228,16 @@ type runConfig struct {
 	compareArgs []string
 	noCompare   bool
 	formats     []string
+	// defaultSuite is set when no scenario was named: DefaultSuite's
+	// placement applies.
+	defaultSuite bool
 }
 
 // resolve checks every flag and reports all problems at once.
 func (f *runFlags) resolve() (runConfig, error) {
 	var errs []error
-	cfg := runConfig{versionArgs: f.versions, compareArgs: f.compare, noCompare: f.noCompare, formats: f.formats}
+	cfg := runConfig{versionArgs: f.versions, compareArgs: f.compare, noCompare: f.noCompare, formats: f.formats,
+		defaultSuite: len(f.scenarios) == 0}
 	if len(cfg.formats) == 0 {
 		cfg.formats = reports.Formats()
 	}
@@ -274,6 +315,20 @@ func newProgress(mode string, w io.Writer) (*reports.Progress, error) {
 		opts = append(opts, reports.WithTTY(false))
 	}
 	return reports.NewProgress(w, opts...)
+}
+
+// imageSummary says how an image was got: found, or built with its layers.
+func imageSummary(img containers.Image) string {
+	if !img.Built {
+		return fmt.Sprintf("found %s (%d MiB)", img.Ref, img.Size>>20)
+	}
+	var built []string
+	for _, l := range img.Layers {
+		if l.Built {
+			built = append(built, fmt.Sprintf("%s in %s", l.Ref, l.Took.Round(time.Second)))
+		}
+	}
+	return fmt.Sprintf("built %s (%d MiB): %s", img.Ref, img.Size>>20, strings.Join(built, ", "))
 }
 
 // writeReports writes each format through a new temp file renamed into

@@ -30,7 +30,12 @@ type HTML struct {
 
 type htmlPage struct {
 	view
-	Comparisons []htmlComparison
+	// Headline and Summary are the end-of-run headline and figures, as
+	// the terminal and report.md show them.
+	Headline      string
+	SummaryHeader []string
+	Summary       [][]string
+	Comparisons   []htmlComparison
 	Runs        []htmlRun
 	CapCharts   []htmlCapacity
 }
@@ -67,7 +72,12 @@ func (h HTML) Write(w io.Writer, s Suite) error {
 	if maxDots <= 0 {
 		maxDots = 4000
 	}
-	page := htmlPage{view: buildView(s, advice, h.MaxEvidence)}
+	page := htmlPage{view: buildView(s, advice, h.MaxEvidence), SummaryHeader: SummaryHeader()}
+	judged := Judge(page.view.Suite)
+	page.Headline = judged.Headline
+	for _, rs := range Summarize(page.view.Suite, judged) {
+		page.Summary = append(page.Summary, rs.Cells())
+	}
 	for _, rv := range page.view.Runs {
 		hr := htmlRun{runView: rv}
 		if rec := rv.Run.Record; rec != nil && !rv.EventsOmitted {
@@ -227,9 +237,22 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 3
 <span class="pill invalid">{{.Counts.Invalid}} invalid</span> <span class="pill unknown">{{.Counts.Unknown}} unknown</span> <span class="pill valid">{{.Counts.Valid}} valid</span></p>
 {{if .Suite.Interrupted}}<p class="banner warn"><b>Interrupted</b>: the suite was stopped before it ended; this report holds the runs that finished and the one that was cut short.</p>{{end}}
 {{if .Suite.InProgress}}<p class="banner warn"><b>In progress</b>: the suite is still running; this report holds the runs finished so far and is rewritten after each run.</p>{{end}}
+<p class="headline"><b>{{.Headline}}</b></p>
 {{range .Suite.Notes}}<p class="note">{{.}}</p>{{end}}
 <nav class="toc"><a href="#verdicts">Verdicts</a>{{range $i, $c := .Comparisons}}<a href="#upgrade-{{add $i 1}}">Upgrade {{$c.From}} → {{$c.To}}</a>{{end}}{{if .CapCharts}}<a href="#capacity">Capacity</a>{{end}}<a href="#runs">Runs</a></nav>
 </header>
+
+{{if .Summary}}
+<section class="card" id="summary">
+<h2 style="margin-top:0">Summary</h2>
+<table>
+<thead><tr>{{range .SummaryHeader}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Summary}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+</section>
+{{end}}
 
 {{if .Matrix.Rows}}
 <section class="card" id="verdicts">

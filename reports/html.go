@@ -36,8 +36,8 @@ type htmlPage struct {
 	SummaryHeader []string
 	Summary       [][]string
 	Comparisons   []htmlComparison
-	Runs        []htmlRun
-	CapCharts   []htmlCapacity
+	Runs          []htmlRun
+	CapCharts     []htmlCapacity
 }
 
 type htmlRun struct {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/check"
 	"github.com/xrdp-harness/xrdp-harness/harness/knee"
 	"github.com/xrdp-harness/xrdp-harness/harness/load"
 	"github.com/xrdp-harness/xrdp-harness/reports"
@@ -201,6 +202,7 @@ func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version, running *ato
 	for _, c := range checkers {
 		verdicts = append(verdicts, harness.SafeCheck(c, rec)...)
 	}
+	verdicts = append(verdicts, check.FleetVerdicts(rec, verdicts)...)
 	verdicts = append(verdicts, harness.PanicVerdicts(rec)...)
 	run := reports.NewRun(rec, verdicts, err)
 	if rec.LoadFailed {

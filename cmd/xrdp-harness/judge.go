@@ -13,6 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/check"
 	"github.com/xrdp-harness/xrdp-harness/reports"
 	"github.com/xrdp-harness/xrdp-harness/scenarios"
 )
@@ -211,6 +212,7 @@ func rejudge(r reports.Run, spec scenarios.Spec) (reports.Run, error) {
 	for _, c := range checkers {
 		verdicts = append(verdicts, harness.SafeCheck(c, rec)...)
 	}
+	verdicts = append(verdicts, check.FleetVerdicts(rec, verdicts)...)
 	verdicts = append(verdicts, harness.PanicVerdicts(rec)...)
 	r.Verdicts = verdicts
 	r.Validity = r.Outcome()

@@ -10,6 +10,7 @@ import (
 	"github.com/xrdp-harness/xrdp-harness/containers/sshhost"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/fleet"
+	"github.com/xrdp-harness/xrdp-harness/harness/load"
 )
 
 // How a fleet's users reach its targets (Spec.Spread).
@@ -127,4 +128,20 @@ func (s Spec) entryName(version string, i int) string {
 		return t.SSH.Addr
 	}
 	return fmt.Sprintf("xrdp-%s-%d", version, i+1)
+}
+
+// aimNemeses points the fault steps of the load (nested in sequences too)
+// that name no target at target: in a fleet the first target is the
+// balancer, which has no processes to fault.
+func aimNemeses(execs []harness.Executor, target string) {
+	for _, e := range execs {
+		switch x := e.(type) {
+		case *load.Nemesis:
+			if x.Target == "" {
+				x.Target = target
+			}
+		case *load.Sequence:
+			aimNemeses(x.Steps, target)
+		}
+	}
 }

@@ -3,6 +3,8 @@ package scenarios
 import (
 	"strings"
 	"testing"
+
+	"github.com/xrdp-harness/xrdp-harness/harness/load"
 )
 
 const fleetLoad = `load:
@@ -35,7 +37,8 @@ func TestFleetSpec(t *testing.T) {
 }
 
 func TestFleetPlan(t *testing.T) {
-	s, err := Parse("f.yaml", strings.NewReader("name: f\ntargets:\n  - users: 2\n  - users: 2\nfaults:\n  - kind: kill-xvnc\n"+fleetLoad))
+	s, err := Parse("f.yaml", strings.NewReader("name: f\ntargets:\n  - users: 2\n  - users: 2\nfaults:\n  - kind: kill-xvnc\n"+fleetLoad+
+		"  - kind: sequence\n    steps:\n      - kind: fault\n        fault: {kind: end-sessions}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,5 +48,9 @@ func TestFleetPlan(t *testing.T) {
 	}
 	if plan.Lab == nil || len(plan.Fault) != 1 || plan.Fault[0].Target != "xrdp-0.9.21.1-1" {
 		t.Fatalf("lab %T, faults %+v: want the fault on the first host behind the front", plan.Lab, plan.Fault)
+	}
+	n := plan.Load[1].(*load.Sequence).Steps[0].(*load.Nemesis)
+	if n.Target != "xrdp-0.9.21.1-1" {
+		t.Errorf("fault step aimed at %q, want the first host", n.Target)
 	}
 }

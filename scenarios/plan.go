@@ -209,6 +209,7 @@ func (s Spec) Plan(version string, opts ...containers.Option) (harness.Plan, []h
 				faults[i].Target = s.entryName(version, 0)
 			}
 		}
+		aimNemeses(execs, s.entryName(version, 0))
 	}
 	if s.needsProxy() {
 		// Network faults act on a proxy every RDP client goes through.

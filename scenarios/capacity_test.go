@@ -1,0 +1,125 @@
+package scenarios_test
+
+import (
+	"bytes"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/knee"
+	"github.com/xrdp-harness/xrdp-harness/reports"
+	"github.com/xrdp-harness/xrdp-harness/scenarios"
+)
+
+// A capacity run small enough for `make test`: Xfce sessions with the
+// workload, two more every 20s inside half a core, a knee on response
+// times. Filter it with --label-filter='!capacity'.
+const smallCapacity = `
+name: capacity-small
+description: Xfce with the workload in half a core; two more sessions every 20s until the knee.
+target:
+  users: 10
+  desktop: xfce4
+  workload: {think: 1s}
+  resources: {cpus: 0.5, memoryMB: 3072}
+load:
+  - {kind: capacity, step: 2, every: 20s, max: 10, threshold: 1s, probeEvery: 4s}
+checks:
+  maxErrorRate: 0.1
+  maxP99: 30s
+  skip: [login-latency]
+settle: 2s
+maxDuration: 4m
+`
+
+var _ = Describe("capacity knee", Label("docker", "capacity"), Ordered, func() {
+	var run reports.Run
+
+	BeforeAll(func(ctx SpecContext) {
+		spec, err := scenarios.Parse("capacity-small.yaml", strings.NewReader(smallCapacity))
+		Expect(err).NotTo(HaveOccurred())
+		v, err := scenarios.ParseVersion("0.9.21.1", nil)
+		Expect(err).NotTo(HaveOccurred())
+		node, err := knee.ParseNode("8c32g")
+		Expect(err).NotTo(HaveOccurred())
+		suite, err := scenarios.RunSuite(ctx, scenarios.SuiteOptions{Name: "capacity", Scenarios: []scenarios.Spec{spec},
+			Versions: []scenarios.Version{v}, Builder: builder, Nodes: []knee.Node{knee.HostNode(), node}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(suite.Runs).To(HaveLen(1))
+		run = suite.Runs[0]
+		var md bytes.Buffer
+		Expect(reports.Markdown{}.Write(&md, suite)).To(Succeed())
+		AddReportEntry("capacity-small", describe(run), md.String())
+	})
+
+	It("finds a knee, and its report holds every field", func() {
+		Expect(run.Capacity).NotTo(BeNil(), describe(run))
+		k := run.Capacity.Knee
+		Expect(k).NotTo(BeNil())
+		Expect(k.Reached).To(BeTrue(), "half a core must saturate: %s", k.Figure)
+		Expect(k.Over).To(BeNumerically(">=", 0))
+		Expect(k.Why).NotTo(BeEmpty())
+		Expect(k.Baseline).To(BeNumerically(">", 0))
+		Expect(k.Threshold).To(Equal(time.Second))
+		Expect(k.Envelope).To(Equal("cpus=0.5 memory=3072MB"))
+		By("it stops one level past the knee")
+		Expect(k.Levels).To(HaveLen(k.Over + 2))
+		if k.Over == 0 {
+			Expect(k.Sessions).To(BeZero(), k.Figure)
+		} else {
+			Expect(k.Sessions).To(Equal(k.Levels[k.Over-1].Sessions), "the knee is the last level under the limit")
+		}
+		clientSamples := 0
+		for _, l := range k.Levels {
+			Expect(l.Responses).To(BeNumerically(">", 0), "level %d", l.Sessions)
+			Expect(l.Avg).To(BeNumerically(">", 0))
+			Expect(l.CPUCores).To(BeNumerically(">", 0))
+			Expect(l.CPUCores).To(BeNumerically("<", 0.5*1.3), "inside the envelope")
+			Expect(l.MemoryMiB).To(BeNumerically(">", 0))
+			Expect(l.Pids).To(BeNumerically(">", 0))
+			Expect(l.NetTxBps).To(BeNumerically(">", 0), "the screen goes out to the clients")
+			clientSamples += l.ClientSamples
+		}
+		Expect(clientSamples).To(BeNumerically(">", 0), "keystrokes timed from the client")
+		Expect(k.Memory.Valid).To(BeTrue())
+		Expect(k.Memory.PerSession).To(BeNumerically(">", 10), "MiB per Xfce session")
+		Expect(k.Memory.Points).To(BeNumerically(">=", 2))
+		Expect(k.CPU.Points).To(BeNumerically(">=", 2))
+		Expect(k.Projections).To(HaveLen(2))
+		for _, p := range k.Projections {
+			Expect(p.LimitedBy).To(BeElementOf("CPU", "memory"), p.Text)
+			Expect(p.Text).To(ContainSubstring("holds about"))
+		}
+	})
+
+	It("records each session's desktop processes and the workload's operations", func() {
+		rec := run.Record
+		Expect(rec).NotTo(BeNil())
+		seen := map[string]bool{}
+		for _, e := range rec.Procs {
+			if e.Kind == harness.ProcStart || e.Kind == harness.ProcExec {
+				seen[e.Comm] = true
+			}
+		}
+		for _, comm := range []string{"xfce4-session", "xfwm4", "xfce4-panel", "xfce4-terminal", "mousepad"} {
+			Expect(seen).To(HaveKey(comm))
+		}
+		ops := map[string]int{}
+		for _, r := range rec.Responses {
+			if r.Source == harness.ServerSide && r.Err == "" {
+				ops[r.Op]++
+			}
+		}
+		for _, op := range []string{"desktop-start", "terminal-start", "type", "editor-open", "scroll", "close"} {
+			Expect(ops).To(HaveKey(op))
+		}
+		var screen bool
+		for _, o := range rec.Ops {
+			screen = screen || (o.Screen != nil && o.Screen.Bytes > 0 && o.Screen.Updates > 0)
+		}
+		Expect(screen).To(BeTrue(), "a disconnect carries what its client received")
+	})
+})

@@ -76,6 +76,12 @@ func watchParent(ctx context.Context, cancel func()) {
 }
 
 type worker struct {
+	// The current cycle's operations: their summed time is the cycle's
+	// response (Login VSI's VSI response is such a sum over one loop).
+	cycleSum time.Duration
+	cycleOps int
+	cycleErr error
+
 	mu      sync.Mutex
 	out     io.Writer
 	think   time.Duration
@@ -98,8 +104,11 @@ type responseLine struct {
 // emit writes one line in a single write (O_APPEND keeps lines of
 // concurrent sessions whole).
 func (w *worker) emit(op string, start time.Time, err error) {
-	end := time.Now()
-	l := responseLine{T: end, User: w.user, Display: w.display, Op: op, Dur: int64(end.Sub(start))}
+	w.emitDur(op, time.Since(start), err)
+}
+
+func (w *worker) emitDur(op string, d time.Duration, err error) {
+	l := responseLine{T: time.Now(), User: w.user, Display: w.display, Op: op, Dur: int64(d)}
 	if err != nil {
 		l.Err = err.Error()
 	}
@@ -121,8 +130,33 @@ func (w *worker) timed(ctx context.Context, op string, fn func(context.Context) 
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = fmt.Errorf("timeout after %v", w.timeout)
 	}
-	w.emit(op, start, err)
+	d := time.Since(start)
+	w.emitDur(op, d, err)
+	w.cycleSum += d
+	w.cycleOps++
+	if err != nil && w.cycleErr == nil {
+		w.cycleErr = fmt.Errorf("%s: %w", op, err)
+	}
 	return err
+}
+
+// endCycle emits the cycle's response: the sum of its operations' times
+// (think time left out). A session's first cycle is its warm-up (cold
+// caches, each program's first start) and is named so, to be left out of
+// the knee. A cycle cut short by a failed operation is an error.
+func (w *worker) endCycle(n, want int) {
+	op := "cycle"
+	if n == 1 {
+		op = "warmup-cycle"
+	}
+	err := w.cycleErr
+	if err == nil && w.cycleOps < want {
+		err = fmt.Errorf("%d of %d operations ran", w.cycleOps, want)
+	}
+	if w.cycleOps > 0 {
+		w.emitDur(op, w.cycleSum, err)
+	}
+	w.cycleSum, w.cycleOps, w.cycleErr = 0, 0, nil
 }
 
 func (w *worker) pause(ctx context.Context) bool {
@@ -162,6 +196,7 @@ func (w *worker) shellLoop(ctx context.Context, cycles int) error {
 			}
 			return err
 		})
+		w.endCycle(n, 2)
 		if !w.pause(ctx) {
 			return nil
 		}
@@ -281,9 +316,13 @@ func (w *worker) desktopLoop(ctx context.Context, cycles int) error {
 				_ = c.Wait()
 			}
 		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		w.endCycle(n, 5)
 		_ = os.RemoveAll(w.dir)
 		_ = os.MkdirAll(w.dir, 0o700)
-		if ctx.Err() != nil || !w.pause(ctx) {
+		if !w.pause(ctx) {
 			return nil
 		}
 	}

@@ -15,10 +15,14 @@ type Level struct {
 	// Responses counts the timed operations of the level's window (every
 	// session's), Errors those that failed or timed out.
 	Responses, Errors int
-	// Avg is the mean server-side response (inside the sessions); Client
-	// the mean client-side one (input to the next screen update). Zero: no
-	// samples.
-	Avg, Client   time.Duration
+	// Avg is the level's server-side response (inside the sessions): with
+	// PerOp, the sum over the workload's operations of each one's mean in
+	// the level (Login VSI's VSI response sums one loop's actions the same
+	// way); Analyze fills it. Client is the mean client-side one (input to
+	// the next screen update). Zero: no samples.
+	Avg, Client time.Duration
+	// PerOp holds each operation's mean and count in the level.
+	PerOp         map[string]OpMean
 	ClientSamples int
 	// Resources of the target over the level's window (zero: not measured).
 	CPUCores  float64 // mean cores in use
@@ -26,6 +30,44 @@ type Level struct {
 	Pids      float64 // mean tasks
 	NetRxBps  float64 // bytes per second in
 	NetTxBps  float64 // bytes per second out
+}
+
+// OpMean is one operation's mean over a level.
+type OpMean struct {
+	Mean time.Duration
+	N    int
+}
+
+// Samples are every successful server-side response of a run, by
+// operation.
+type Samples map[string][]time.Duration
+
+// Baselines are each operation's Login VSI 4.1 baseline, and Total their
+// sum: the baseline of a level's summed response.
+func (s Samples) Baselines() (per map[string]time.Duration, total time.Duration) {
+	per = map[string]time.Duration{}
+	for op, ds := range s {
+		if b, ok := Baseline(ds); ok {
+			per[op] = b
+			total += b
+		}
+	}
+	return per, total
+}
+
+// summed is a level's response: each operation's mean in the level, or its
+// baseline when the level has no sample of it (an operation still running
+// when the level ended times out later, and counts as an error then).
+func summed(l Level, base map[string]time.Duration) time.Duration {
+	var sum time.Duration
+	for op, b := range base {
+		if m, ok := l.PerOp[op]; ok && m.N > 0 {
+			sum += m.Mean
+		} else {
+			sum += b
+		}
+	}
+	return sum
 }
 
 // ErrorRate is the share of the level's logins and operations that failed.
@@ -85,8 +127,8 @@ type Result struct {
 	// none), Why what broke there.
 	Over int
 	Why  string
-	// Marginal cost per session over the levels up to and including the
-	// first one past the knee.
+	// Marginal cost per session: CPU over the levels up to and including
+	// the first one past the knee, memory over every level.
 	CPU, Memory Fit
 }
 
@@ -104,11 +146,20 @@ func (r Result) Figure() string {
 }
 
 // Analyze finds the knee. samples are every server-side response of the
-// run (the baseline is taken over the whole test, as Login VSI does);
-// levels are in the order they were run.
-func Analyze(levels []Level, samples []time.Duration, rule Rule) Result {
-	r := Result{Threshold: rule.threshold(), Levels: levels, Over: -1}
-	r.Baseline, _ = Baseline(samples)
+// run by operation (the baseline is taken over the whole test, as Login VSI
+// does); levels are in the order they were run. A level with PerOp gets
+// its Avg here: the sum of its operations' means.
+func Analyze(levels []Level, samples Samples, rule Rule) Result {
+	r := Result{Threshold: rule.threshold(), Over: -1}
+	per, total := samples.Baselines()
+	r.Baseline = total
+	levels = append([]Level(nil), levels...)
+	for i := range levels {
+		if len(levels[i].PerOp) > 0 {
+			levels[i].Avg = summed(levels[i], per)
+		}
+	}
+	r.Levels = levels
 	for i, l := range levels {
 		if bad, why := rule.Over(l, r.Baseline); bad {
 			r.Reached, r.Over, r.Why = true, i, why
@@ -120,14 +171,23 @@ func Analyze(levels []Level, samples []time.Duration, rule Rule) Result {
 	if r.Over >= 0 {
 		upto = r.Over + 1
 	}
-	var x, cpu, mem []float64
-	for _, l := range levels[:upto] {
-		if l.CPUCores > 0 || l.MemoryMiB > 0 {
-			x = append(x, float64(l.Sessions))
-			cpu = append(cpu, l.CPUCores)
-			mem = append(mem, l.MemoryMiB)
+	// CPU over the levels up to the first past the knee (beyond it the
+	// envelope is saturated and cores stop growing), memory over all: it
+	// keeps growing with sessions. With fewer than two levels under the
+	// knee, CPU uses every level too.
+	fit := func(ls []Level, y func(Level) float64) Fit {
+		var xs, ys []float64
+		for _, l := range ls {
+			if v := y(l); v > 0 {
+				xs, ys = append(xs, float64(l.Sessions)), append(ys, v)
+			}
 		}
+		return LeastSquares(xs, ys)
 	}
-	r.CPU, r.Memory = LeastSquares(x, cpu), LeastSquares(x, mem)
+	cores := func(l Level) float64 { return l.CPUCores }
+	if r.CPU = fit(levels[:upto], cores); !r.CPU.Valid() {
+		r.CPU = fit(levels, cores)
+	}
+	r.Memory = fit(levels, func(l Level) float64 { return l.MemoryMiB })
 	return r
 }

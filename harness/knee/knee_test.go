@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
 func ms(v ...int) []time.Duration {
@@ -24,8 +26,9 @@ func TestBaseline(t *testing.T) {
 	}{
 		{"none", nil, 0, false},
 		{"one sample is its own baseline", ms(700), 700 * time.Millisecond, true},
-		{"two samples: the lowest is dropped, one remains", ms(100, 300), 300 * time.Millisecond, true},
-		{"three samples: the 2 lowest dropped", ms(900, 100, 200), 900 * time.Millisecond, true},
+		{"two samples: none dropped", ms(100, 300), 200 * time.Millisecond, true},
+		{"seven samples: none dropped", ms(100, 200, 300, 400, 500, 600, 700), 400 * time.Millisecond, true},
+		{"eight samples: the lowest dropped", ms(100, 200, 300, 400, 500, 600, 700, 800), 500 * time.Millisecond, true},
 		// 20 samples 1..20 (×100ms): 15 lowest are 1..15, minus 1 and 2:
 		// 3..15, mean 9 → 900ms.
 		{"Login VSI 4.1: 15 lowest minus 2 lowest", ms(2000, 1900, 1800, 1700, 1600, 100, 200, 300, 400, 500, 600, 700, 800, 900,
@@ -105,7 +108,7 @@ func TestAnalyze(t *testing.T) {
 			Rule{NeedResponses: true}, true, 2, 1, "no operation completed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := Analyze(tc.levels, base, tc.rule)
+			r := Analyze(tc.levels, Samples{"op": base}, tc.rule)
 			// 15 lowest minus the 2 lowest (400, 400): 420..490 and five 500s,
 			// 6140/13 → 472.3ms.
 			if r.Baseline.Round(time.Millisecond) != 472*time.Millisecond {
@@ -183,5 +186,50 @@ func TestParseNode(t *testing.T) {
 		if _, err := ParseNode(bad); err == nil || !strings.Contains(err.Error(), "8c32g") {
 			t.Errorf("ParseNode(%q) = %v, want an error showing the form", bad, err)
 		}
+	}
+}
+
+// A level's response is the sum of its operations' means (an operation
+// it has no sample of counts at its baseline); the desktop's start and the
+// workload's own cycle sums stay out, and so do other levels' responses.
+func TestFromRecordSumsOperations(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	srv := func(s int, op string, d int, err string) harness.Response {
+		return harness.Response{Time: at(s), Target: "x", Source: harness.ServerSide, Op: op, Dur: time.Duration(d) * time.Millisecond, Err: err}
+	}
+	rec := &harness.Record{
+		Levels: []harness.LevelMark{{Target: "x", Sessions: 2, Start: at(0), End: at(30), Logins: 2},
+			{Target: "x", Sessions: 4, Start: at(30), End: at(60), Logins: 2, Failed: 1}},
+		Responses: []harness.Response{
+			srv(5, "desktop-start", 9000, ""), srv(8, "cycle", 7000, ""),
+			srv(9, "open", 800, ""), srv(10, "open", 1000, ""), srv(12, "type", 300, ""),
+			srv(40, "open", 2000, ""), srv(50, "type", 0, "timeout after 30s"),
+			{Time: at(45), Target: "x", Source: harness.ClientSide, Op: "keystroke", Dur: 200 * time.Millisecond},
+		},
+		Ticks: []harness.Tick{{Time: at(30), Target: "x", TargetCPU: 10 * time.Second, MemoryWS: 600 << 20, Pids: 200},
+			{Time: at(60), Target: "x", TargetCPU: 25 * time.Second, MemoryWS: 800 << 20, Pids: 300, NetTx: 3 << 20}},
+	}
+	levels, samples := FromRecord(rec, "")
+	if len(levels) != 2 || len(samples["open"]) != 3 || len(samples["type"]) != 1 || len(samples) != 2 {
+		t.Fatalf("%d levels, samples %v", len(levels), samples)
+	}
+	r := Analyze(levels, samples, Rule{MaxErrorRate: 1})
+	// Baselines: open {800, 1000, 2000} → 1267 (too few to drop any),
+	// type {300} → 300.
+	if r.Baseline.Round(time.Millisecond) != 1567*time.Millisecond {
+		t.Errorf("baseline %v", r.Baseline)
+	}
+	l1, l2 := r.Levels[0], r.Levels[1]
+	if l1.Avg != 1200*time.Millisecond || l1.Responses != 3 || l1.Errors != 0 { // open 900 + type 300
+		t.Errorf("level 1: %+v", l1)
+	}
+	// open 2000 + type at its baseline (its only sample timed out).
+	if l2.Avg != 2300*time.Millisecond || l2.Responses != 2 || l2.Errors != 1 || l2.Client != 200*time.Millisecond || l2.ErrorRate() != 0.5 {
+		t.Errorf("level 2: %+v (error rate %v)", l2, l2.ErrorRate())
+	}
+	// Ticks at 30s and 60s both touch level 2: 15s of CPU over 30s.
+	if l2.CPUCores != 0.5 || l2.MemoryMiB != 700 || l2.Pids != 250 {
+		t.Errorf("level 2 resources: %+v", l2)
 	}
 }

@@ -6,25 +6,31 @@ import (
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
-// NotAResponse lists workload operations left out of response averages and
-// the baseline: the desktop's start is part of a login, not of working.
-var notAResponse = map[string]bool{"desktop-start": true}
-
-// Counted says whether a response is one of the user's operations.
-func Counted(r harness.Response) bool { return !notAResponse[r.Op] }
+// Counted says whether a response enters the knee: not the desktop's start
+// (part of a login) nor the workload's per-cycle sums (the knee sums the
+// operations' means itself).
+func Counted(r harness.Response) bool {
+	switch r.Op {
+	case "desktop-start", "cycle", "warmup-cycle":
+		return false
+	}
+	return true
+}
 
 // FromRecord measures each level a capacity run recorded on target ("":
 // every target), and returns the server-side samples of the whole run
 // for the baseline (the client-side ones when the run has no server-side
 // samples).
-func FromRecord(rec *harness.Record, target string) ([]Level, []time.Duration) {
+func FromRecord(rec *harness.Record, target string) ([]Level, Samples) {
 	var levels []Level
 	for _, m := range rec.Levels {
 		if target != "" && m.Target != target {
 			continue
 		}
 		l := Level{Sessions: m.Sessions, Start: m.Start, End: m.End, Logins: m.Logins, FailedLogins: m.Failed}
-		var sum, csum time.Duration
+		var csum time.Duration
+		sums := map[string]time.Duration{}
+		l.PerOp = map[string]OpMean{}
 		for _, r := range rec.Responses {
 			if (m.Target != "" && r.Target != m.Target) || r.Time.Before(m.Start) || !r.Time.Before(m.End) || !Counted(r) {
 				continue
@@ -41,11 +47,15 @@ func FromRecord(rec *harness.Record, target string) ([]Level, []time.Duration) {
 					l.Errors++
 					continue
 				}
-				sum += r.Dur
+				sums[r.Op] += r.Dur
+				m := l.PerOp[r.Op]
+				m.N++
+				l.PerOp[r.Op] = m
 			}
 		}
-		if ok := l.Responses - l.Errors; ok > 0 {
-			l.Avg = sum / time.Duration(ok)
+		for op, m := range l.PerOp {
+			m.Mean = sums[op] / time.Duration(m.N)
+			l.PerOp[op] = m
 		}
 		if l.ClientSamples > 0 {
 			l.Client = csum / time.Duration(l.ClientSamples)
@@ -53,19 +63,23 @@ func FromRecord(rec *harness.Record, target string) ([]Level, []time.Duration) {
 		measureResources(&l, rec.Ticks, m.Target)
 		levels = append(levels, l)
 	}
-	var server, client []time.Duration
+	server, client := Samples{}, Samples{}
 	for _, r := range rec.Responses {
 		if (target != "" && r.Target != target) || r.Err != "" || !Counted(r) {
 			continue
 		}
 		if r.Source == harness.ClientSide {
-			client = append(client, r.Dur)
+			client[r.Op] = append(client[r.Op], r.Dur)
 		} else {
-			server = append(server, r.Dur)
+			server[r.Op] = append(server[r.Op], r.Dur)
 		}
 	}
 	if len(server) == 0 {
-		server = client
+		// No workload: the client's keystrokes are the response.
+		for i := range levels {
+			levels[i].Avg, levels[i].Responses = levels[i].Client, levels[i].ClientSamples
+		}
+		return levels, client
 	}
 	return levels, server
 }

@@ -183,9 +183,7 @@ func (c *Capacity) overKnee(env harness.Env, mark harness.LevelMark) bool {
 	}
 	rec.Levels = []harness.LevelMark{mark}
 	levels, samples := knee.FromRecord(&rec, mark.Target)
-	base, _ := knee.Baseline(samples)
-	bad, _ := c.Knee.Over(levels[0], base)
-	return bad
+	return knee.Analyze(levels, samples, *c.Knee).Over == 0
 }
 
 // Typist is a session whose client can send a keystroke and time it to the

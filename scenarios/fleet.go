@@ -77,7 +77,7 @@ func (s Spec) validateFleet() []error {
 
 func isZeroTarget(t TargetSpec) bool {
 	return t.Kind == "" && t.SSH == nil && t.Users == 0 && t.DisplayOffset == 0 && t.MaxSessions == 0 &&
-		t.Policy == "" && len(t.Ini) == 0 && t.Reconnect.RunTime == 0 && t.Reconnect.Align == 0 &&
+		t.Policy == "" && len(t.Ini) == 0 && t.Config == "" && t.Reconnect.RunTime == 0 && t.Reconnect.Align == 0 &&
 		t.Resources.CPUs == 0 && t.Resources.MemoryMB == 0 && t.Resources.PidsLimit == 0 && len(t.Capabilities) == 0
 }
 

@@ -83,7 +83,7 @@ func Preflight(req PreflightRequest) (Preflighted, error) {
 			continue
 		}
 		seen[s.Name] = true
-		if req.ConfigDir != "" {
+		if req.ConfigDir != "" && s.Target.kind() != KindSSH { // an ssh host runs its own config
 			switch {
 			case s.Target.Config == "":
 				s.Target.Config = req.ConfigDir

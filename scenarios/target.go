@@ -84,8 +84,9 @@ func (s Spec) validateKind() []error {
 		"policy": t.Policy != "", "ini": len(t.Ini) > 0, "reconnectScript": t.Reconnect.RunTime != 0 || t.Reconnect.Align != 0,
 		"resources":    t.Resources.CPUs != 0 || t.Resources.MemoryMB != 0 || t.Resources.PidsLimit != 0,
 		"capabilities": len(t.Capabilities) > 0,
+		"config":       t.Config != "",
 	}
-	for _, f := range []string{"users", "displayOffset", "maxSessions", "policy", "ini", "reconnectScript", "resources", "capabilities"} {
+	for _, f := range []string{"users", "displayOffset", "maxSessions", "policy", "ini", "config", "reconnectScript", "resources", "capabilities"} {
 		if set[f] {
 			add("target.%s: an ssh target is used as it is; change the host's own config (the test users are target.ssh.users)", f)
 		}

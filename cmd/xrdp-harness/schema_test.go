@@ -109,5 +109,6 @@ var _ = Describe("JSON schemas", func() {
 			Expect(validateJSON(sch, b.Bytes())).To(Succeed(), b.String())
 		}
 		Expect(validateJSON(sch, []byte(`{"name": "t", "runs": [{"scenario": 3}]}`))).NotTo(Succeed())
+		validateReport("../../reports/testdata/report-v1.json")
 	})
 })

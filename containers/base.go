@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/moby/moby/client"
 )
@@ -95,7 +97,7 @@ func (b *Builder) debootstrap(ctx context.Context, suite, tag string) error {
 		return err
 	}
 	defer logFile.Close()
-	cmd := exec.CommandContext(ctx, "debootstrap", "--variant=minbase", suite, rootfs, b.mirrors.Debian)
+	cmd := gracefulCommand(ctx, "debootstrap", "--variant=minbase", suite, rootfs, b.mirrors.Debian)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if env := b.packageCache(ctx).env(); env != nil {
 		cmd.Env = append(os.Environ(), env...)
@@ -105,7 +107,7 @@ func (b *Builder) debootstrap(ctx context.Context, suite, tag string) error {
 	}
 	// Stream the tree straight into the engine: tar keeps devices, links
 	// and owners as debootstrap made them.
-	tarCmd := exec.CommandContext(ctx, "tar", "--numeric-owner", "-C", rootfs, "-c", ".")
+	tarCmd := gracefulCommand(ctx, "tar", "--numeric-owner", "-C", rootfs, "-c", ".")
 	var tarErr bytes.Buffer
 	tarCmd.Stderr = &tarErr
 	out, err := tarCmd.StdoutPipe()
@@ -146,4 +148,18 @@ func (b *Builder) pullBase(ctx context.Context, suite, tag string) error {
 		return fmt.Errorf("tag %s as %s: %w", ref, tag, err)
 	}
 	return nil
+}
+
+// termGrace is how long a cancelled child gets between SIGTERM and SIGKILL.
+const termGrace = 20 * time.Second
+
+// gracefulCommand is exec.CommandContext that, when ctx ends, sends SIGTERM
+// first and SIGKILL only termGrace later: debootstrap's traps then unmount
+// the proc and sys it mounted inside the rootfs before the folder is
+// removed.
+func gracefulCommand(ctx context.Context, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = termGrace
+	return cmd
 }

@@ -72,7 +72,7 @@ func readDefaults(dir string) (map[string][]byte, error) {
 func (b *Builder) extractDefaults(ctx context.Context, ref string) (map[string][]byte, error) {
 	created, err := b.docker.ContainerCreate(ctx, client.ContainerCreateOptions{
 		Config: &container.Config{Image: ref, Entrypoint: []string{"/bin/true"},
-			Labels: map[string]string{LabelHarness: "true", LabelOwner: OwnerLabel()}},
+			Labels: ownerLabels(0)},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create: %w", err)

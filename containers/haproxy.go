@@ -105,7 +105,7 @@ func RunHAProxy(ctx context.Context, b *Builder, netName, cfg string) (*Balancer
 	port := network.MustParsePort("3389/tcp")
 	ctr, err := testcontainers.Run(ctx, ref,
 		testcontainers.WithExposedPorts(port.String()),
-		testcontainers.WithLabels(map[string]string{LabelHarness: "true", LabelOwner: OwnerLabel()}),
+		testcontainers.WithLabels(ownerLabels(0)),
 		testcontainers.WithFiles(testcontainers.ContainerFile{Reader: strings.NewReader(cfg), ContainerFilePath: "/etc/haproxy/haproxy.cfg", FileMode: 0o644}),
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
 			hc.PortBindings = network.PortMap{port: {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: "0"}}}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/moby/moby/client"
 )
@@ -20,7 +21,27 @@ const (
 	LabelOwner   = "io.xrdp-harness.owner"
 	LabelRun     = "io.xrdp-harness.run"
 	LabelVersion = "io.xrdp-harness.xrdp-version"
+	// LabelLease is when the owner's claim ends (Unix seconds): after it a
+	// container is a leftover whoever owns it, so the leftovers of a CI job
+	// killed on another host are swept too. Labels cannot change after
+	// creation, so the lease is a deadline, not a heartbeat: long enough for
+	// the longest run (DefaultLease).
+	LabelLease = "io.xrdp-harness.lease"
 )
+
+// DefaultLease bounds how long a labelled container may live: a scenario's
+// load is bounded by 24h (scenarios.maxSpan) but a default run takes
+// minutes; a run that needs longer passes WithLease.
+const DefaultLease = 6 * time.Hour
+
+// ownerLabels are the labels of everything this process makes.
+func ownerLabels(lease time.Duration) map[string]string {
+	if lease <= 0 {
+		lease = DefaultLease
+	}
+	return map[string]string{LabelHarness: "true", LabelOwner: OwnerLabel(),
+		LabelLease: strconv.FormatInt(time.Now().Add(lease).Unix(), 10)}
+}
 
 // OwnerLabel is this process's owner label value.
 func OwnerLabel() string {
@@ -28,9 +49,21 @@ func OwnerLabel() string {
 	return host + ":" + strconv.Itoa(os.Getpid())
 }
 
-// ownerAlive reports whether the owner process may still be running: true
-// for owners on other hosts (sharing an engine) since they cannot be checked.
-func ownerAlive(owner string) bool {
+// ownerAlive reports whether the owner of an object with these labels may
+// still be running: not when its lease has expired (any host), nor when it
+// is on this host and its process is gone. An owner on another host without
+// a lease (made before leases) cannot be checked and counts as alive.
+func ownerAlive(labels map[string]string, now time.Time) bool {
+	if l, ok := labels[LabelLease]; ok {
+		until, err := strconv.ParseInt(l, 10, 64)
+		if err != nil || now.Unix() > until {
+			return false
+		}
+	}
+	return processAlive(labels[LabelOwner])
+}
+
+func processAlive(owner string) bool {
 	host, pidText, ok := strings.Cut(owner, ":")
 	if !ok {
 		return false
@@ -50,6 +83,9 @@ func ownerAlive(owner string) bool {
 type Swept struct {
 	Containers []string
 	Networks   []string
+	// Failed names what was found dead but could not be removed (the
+	// error says why).
+	Failed []string
 }
 
 // Sweep removes the harness's containers and networks whose owner process is
@@ -68,12 +104,14 @@ func Sweep(ctx context.Context, all bool) (Swept, error) {
 		return out, fmt.Errorf("containers: sweep: list containers: %w", err)
 	}
 	var errs []error
+	now := time.Now()
 	for _, c := range list.Items {
-		if !all && ownerAlive(c.Labels[LabelOwner]) {
+		if !all && ownerAlive(c.Labels, now) {
 			continue
 		}
 		if _, err := docker.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
 			errs = append(errs, fmt.Errorf("remove container %.12s: %w", c.ID, err))
+			out.Failed = append(out.Failed, "container "+c.ID[:min(12, len(c.ID))])
 			continue
 		}
 		out.Containers = append(out.Containers, c.ID)
@@ -83,11 +121,12 @@ func Sweep(ctx context.Context, all bool) (Swept, error) {
 		return out, fmt.Errorf("containers: sweep: list networks: %w", err)
 	}
 	for _, n := range nets.Items {
-		if !all && ownerAlive(n.Labels[LabelOwner]) {
+		if !all && ownerAlive(n.Labels, now) {
 			continue
 		}
 		if _, err := docker.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{}); err != nil {
 			errs = append(errs, fmt.Errorf("remove network %s: %w", n.Name, err))
+			out.Failed = append(out.Failed, "network "+n.Name)
 			continue
 		}
 		out.Networks = append(out.Networks, n.Name)

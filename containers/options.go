@@ -1,8 +1,8 @@
 package containers
 
 import (
-	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
-
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/xrdp-harness/xrdp-harness/containers/agent/ini"
+	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
 )
 
 // Option configures one xrdp container. Options reject bad values with an
@@ -44,13 +45,14 @@ type config struct {
 	workload       *Workload
 	sshd           *SSHD
 	configDir      *xrdpconf.Dir // the operator's files (nil: the image's own)
+	lease          time.Duration
 }
 
 func defaultConfig() config {
 	return config{
 		users:          2,
 		userPrefix:     "user",
-		password:       "xrdp-harness",
+		password:       "", // Run draws a random one (randomPassword)
 		startupTimeout: 90 * time.Second,
 	}
 }
@@ -127,7 +129,8 @@ func WithUserPrefix(p string) Option {
 	}
 }
 
-// WithPassword sets every test user's password (default "xrdp-harness").
+// WithPassword sets every test user's password (default: a random one per
+// container, so no other container or host can log in as a test user).
 func WithPassword(p string) Option {
 	return func(c *config) error {
 		if p == "" || strings.ContainsAny(p, ":\n\r") {
@@ -345,6 +348,27 @@ func WithStartupTimeout(d time.Duration) Option {
 // to the running program, or built with `go build`).
 func WithAgent(path string) Option {
 	return func(c *config) error { c.agentPath = path; return nil }
+}
+
+// WithLease sets how long the container may live before any later sweep
+// counts it a leftover (default DefaultLease).
+func WithLease(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 || d > 7*24*time.Hour {
+			return fmt.Errorf("lease %v: want (0, 168h]", d)
+		}
+		c.lease = d
+		return nil
+	}
+}
+
+// randomPassword is a test user's password when none is given: 128 random
+// bits, hex. It is never written into a Record or report (User carries it
+// to the clients only).
+func randomPassword() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // WithTargetName names the server in Records (default "xrdp-<version>").

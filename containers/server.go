@@ -74,6 +74,9 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 			return nil, fmt.Errorf("containers: run xrdp %s: %w", version, err)
 		}
 	}
+	if cfg.password == "" {
+		cfg.password = randomPassword()
+	}
 	spec, err := ParseImageSpec(version)
 	if err != nil {
 		return nil, err
@@ -136,11 +139,8 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 	}
 	// The operator's files go in first; the entrypoint layers ini.tsv on them.
 	files = append(files, cfg.operatorFiles()...)
-	labels := map[string]string{
-		LabelHarness: "true",
-		LabelOwner:   OwnerLabel(),
-		LabelVersion: img.Version,
-	}
+	labels := ownerLabels(cfg.lease)
+	labels[LabelVersion] = img.Version
 	if cfg.runID != "" {
 		labels[LabelRun] = cfg.runID
 	}

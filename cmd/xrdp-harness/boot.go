@@ -173,6 +173,9 @@ removal failed or Docker is unreachable.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			swept, err := containers.Sweep(cmd.Context(), all)
 			fmt.Fprintf(cmd.OutOrStdout(), "removed %d containers, %d networks\n", len(swept.Containers), len(swept.Networks))
+			if n := len(swept.Failed); n > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "NOT removed: %d (%s)\n", n, strings.Join(swept.Failed, ", "))
+			}
 			return err
 		},
 	}

@@ -113,3 +113,24 @@ func newLicenseRequestPDU(user, machine string) []byte {
 	b = le16(b, uint16(4+len(body)))
 	return append(b, body...)
 }
+
+// readLicense reads the next licensing PDU.
+func (c *Conn) readLicense() (licensePDU, error) {
+	r, _, err := c.readIO("Licensing PDU")
+	if err != nil {
+		return licensePDU{}, err
+	}
+	flags := r.secHeader()
+	if r.err != nil {
+		return licensePDU{}, r.err
+	}
+	if flags&secLicensePkt == 0 {
+		return licensePDU{}, protoErr("Licensing PDU", r.pos()-4, "security flags 0x%04x lack SEC_LICENSE_PKT", flags)
+	}
+	l, perr := parseLicense(r)
+	if perr != nil {
+		return licensePDU{}, perr
+	}
+	c.trace(false, l.String(), 0)
+	return l, nil
+}

@@ -1,6 +1,8 @@
 package fakeclient
 
-import "fmt"
+import (
+	"fmt"
+)
 
 // MCS (T.125) PDUs of the RDP connection sequence: Connect-Initial and
 // Connect-Response in BER ([MS-RDPBCGR] 2.2.1.3, 2.2.1.4), the domain PDUs
@@ -196,4 +198,106 @@ func sendDataRequest(user, channel uint16, p []byte) []byte {
 	b = append(b, 0x70) // high priority, begin and end segment
 	b = appendPERLen(b, len(p), true)
 	return append(b, p...)
+}
+
+// readMCS reads the next TPKT frame as an MCS domain PDU; a DPUM becomes a
+// server-disconnect error.
+func (c *Conn) readMCS(pdu string) (mcsPDU, error) {
+	f, err := readFrame(c.rw, &c.buf, keepDial)
+	if err != nil {
+		return mcsPDU{}, err
+	}
+	if f.kind != frameTPKT {
+		return mcsPDU{}, protoErr(pdu, 0, "got a %s frame", f.kind)
+	}
+	m, perr := parseMCS(f, pdu)
+	if perr != nil {
+		return mcsPDU{}, perr
+	}
+	if m.typ == mcsDPUM {
+		c.trace(false, pduDPUM, f.total)
+		return mcsPDU{}, &Error{Reason: ReasonServerDisconnect, PDU: pduDPUM, Offset: -1, Code: uint32(m.reason)}
+	}
+	return m, nil
+}
+
+// connectMCS runs Connect-Initial/Response, Erect Domain, Attach User and
+// the Channel Joins (user channel, I/O channel, each static channel, one
+// request at a time as mstsc does).
+func (c *Conn) connectMCS() error {
+	cd := clientData{width: c.cfg.Width, height: c.cfg.Height, bpp: c.cfg.BPP, name: c.cfg.ClientName,
+		keyboard: c.cfg.KeyboardLayout, channels: c.cfg.Channels}
+	if err := c.write(mcsConnectInitial(cd.conferenceCreateRequest()), "MCS Connect Initial"); err != nil {
+		return err
+	}
+	f, err := readFrame(c.rw, &c.buf, keepDial)
+	if err != nil {
+		return err
+	}
+	c.trace(false, "MCS Connect Response", f.total)
+	sd, perr := parseConnectResponse(f)
+	if perr != nil {
+		return perr
+	}
+	if sd.encryptionMethod != 0 {
+		return protoErr("TS_UD_SC_SEC1", -1, "server chose encryption method 0x%x inside TLS; only ENCRYPTION_METHOD_NONE is supported", sd.encryptionMethod)
+	}
+	if len(sd.channelIDs) != len(c.cfg.Channels) {
+		return protoErr("TS_UD_SC_NET", -1, "server assigned %d channel IDs for %d requested channels", len(sd.channelIDs), len(c.cfg.Channels))
+	}
+	c.io = sd.ioChannel
+	if err := c.write(erectDomainRequest(), "MCS Erect Domain Request"); err != nil {
+		return err
+	}
+	if err := c.write(attachUserRequest(), "MCS Attach User Request"); err != nil {
+		return err
+	}
+	m, err := c.readMCS("MCS Attach User Confirm")
+	if err != nil {
+		return err
+	}
+	c.trace(false, "MCS Attach User Confirm", 0)
+	if m.typ != mcsAttachUserConfirm || m.result != 0 || m.user == 0 {
+		return protoErr("MCS Attach User Confirm", -1, "type %d result %d user %d", m.typ, m.result, m.user)
+	}
+	c.user = m.user
+	joins := make([]uint16, 0, 2+len(sd.channelIDs))
+	joins = append(joins, c.user, c.io)
+	joins = append(joins, sd.channelIDs...)
+	for _, ch := range joins {
+		if ch == 0 {
+			continue // a channel the server refused to allocate
+		}
+		if err := c.write(channelJoinRequest(c.user, ch), "MCS Channel Join Request"); err != nil {
+			return err
+		}
+		m, err := c.readMCS("MCS Channel Join Confirm")
+		if err != nil {
+			return err
+		}
+		c.trace(false, "MCS Channel Join Confirm", 0)
+		if m.typ != mcsChannelJoinConfirm || m.result != 0 || m.requested != ch {
+			return protoErr("MCS Channel Join Confirm", -1, "type %d result %d for channel %d (asked %d)", m.typ, m.result, m.requested, ch)
+		}
+	}
+	return nil
+}
+
+// readIO reads frames until one arrives on the I/O channel and returns a
+// reader over its payload. Static channel data is skipped.
+func (c *Conn) readIO(pdu string) (*reader, frame, error) {
+	for {
+		m, err := c.readMCS(pdu)
+		if err != nil {
+			return nil, frame{}, err
+		}
+		if m.typ != mcsSendDataIndication {
+			return nil, frame{}, protoErr(pdu, -1, "got MCS PDU type %d", m.typ)
+		}
+		if m.channel != c.io {
+			c.trace(false, fmt.Sprintf("channel %d data", m.channel), 0)
+			continue
+		}
+		return m.data, frame{}, nil
+	}
 }

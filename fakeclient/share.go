@@ -1,6 +1,8 @@
 package fakeclient
 
-import "fmt"
+import (
+	"fmt"
+)
 
 // Share Control and Share Data PDUs ([MS-RDPBCGR] 2.2.8.1.1.1), the
 // finalization PDUs (2.2.1.14 to 2.2.1.22) and the server's status PDUs this
@@ -195,3 +197,98 @@ var errorInfoNames = map[uint32]string{
 }
 
 func errorInfoName(code uint32) string { return errorInfoNames[code] }
+
+// activate waits for the Demand Active, answers with Confirm Active and the
+// client finalization PDUs, and waits for the Font Map that ends
+// finalization ([MS-RDPBCGR] 1.3.1.1 phases 9 and 10).
+func (c *Conn) activate() error {
+	for {
+		r, _, err := c.readIO("Demand Active PDU")
+		if err != nil {
+			return err
+		}
+		h, perr := parseShare(r)
+		if perr != nil {
+			return perr
+		}
+		c.trace(false, h.name(), 0)
+		if h.flowCtl {
+			continue
+		}
+		if h.pduType == pduTypeData && h.pduType2 == pduType2SetErrorInfo {
+			if e := errorInfoErr(r); e.Code != 0 || e.Reason != ReasonServerDisconnect {
+				return e
+			}
+			continue
+		}
+		if h.pduType != pduTypeDemandActive {
+			return protoErr(h.name(), -1, "expected Demand Active PDU")
+		}
+		da, perr := parseDemandActive(r, h)
+		if perr != nil {
+			return perr
+		}
+		if err := c.confirm(da); err != nil {
+			return err
+		}
+		break
+	}
+	for {
+		r, _, err := c.readIO("Font Map PDU")
+		if err != nil {
+			return err
+		}
+		h, perr := parseShare(r)
+		if perr != nil {
+			return perr
+		}
+		c.trace(false, h.name(), 0)
+		switch {
+		case h.flowCtl:
+		case h.pduType == pduTypeData && h.pduType2 == pduType2FontMap:
+			return nil
+		case h.pduType == pduTypeData && h.pduType2 == pduType2SetErrorInfo:
+			if e := errorInfoErr(r); e.Code != 0 || e.Reason != ReasonServerDisconnect {
+				return e
+			}
+		case h.pduType == pduTypeData && (h.pduType2 == pduType2Synchronize || h.pduType2 == pduType2Control):
+		case h.pduType == pduTypeData && (h.pduType2 == pduType2Update || h.pduType2 == pduType2Pointer):
+			// xrdp may paint before the Font Map; the reader loop judges
+			// updates, here they only count.
+			c.updates++
+		case h.pduType == pduTypeData:
+		default:
+			return protoErr(h.name(), -1, "unexpected during finalization")
+		}
+	}
+}
+
+// confirm answers a Demand Active: Confirm Active, Synchronize, Control
+// (cooperate), Control (request control), Font List.
+func (c *Conn) confirm(da demandActive) error {
+	c.share, c.source = da.shareID, da.source
+	ca := c.caps.confirmActivePDU(c.share, c.user)
+	for _, p := range []struct {
+		b    []byte
+		name string
+	}{
+		{ca, "Confirm Active PDU"},
+		{synchronizePDU(c.share, c.user), "Synchronize PDU"},
+		{controlPDU(c.share, c.user, ctrlActionCooperate), "Control PDU (cooperate)"},
+		{controlPDU(c.share, c.user, ctrlActionRequestControl), "Control PDU (request control)"},
+		{fontListPDU(c.share, c.user), "Font List PDU"},
+	} {
+		if err := c.write(sendDataRequest(c.user, c.io, p.b), p.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func errorInfoErr(r *reader) *Error {
+	code := r.u32le()
+	if r.err != nil {
+		return r.err
+	}
+	return &Error{Reason: ReasonServerDisconnect, PDU: pduSetErrorInfo, Offset: -1, Code: code}
+}

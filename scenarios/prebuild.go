@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -20,19 +21,28 @@ type prebuild struct {
 }
 
 type buildJob struct {
-	done  chan struct{}
-	image containers.Image
-	err   error
-	v     Version
-	start time.Time
+	// desktops are the desktop layers the version's scenarios ask for
+	// (built on its image as part of the job).
+	desktops []containers.DesktopKind
+	done     chan struct{}
+	image    containers.Image
+	err      error
+	v        Version
+	start    time.Time
 }
 
-// startPrebuild starts building versions' images, in order, on b.
-func startPrebuild(ctx context.Context, o SuiteOptions, versions []Version) *prebuild {
+// startPrebuild starts building versions' images, in order, on b, with
+// the desktop layers of the scenarios each version runs.
+func startPrebuild(ctx context.Context, o SuiteOptions, versions []Version, specs map[string][]Spec) *prebuild {
 	p := &prebuild{jobs: map[string]*buildJob{}}
 	var order []*buildJob
 	for _, v := range versions {
 		j := &buildJob{done: make(chan struct{}), v: v}
+		for _, s := range specs[v.Label] {
+			if k := s.Target.desktop().Kind; k != "" && !slices.Contains(j.desktops, k) {
+				j.desktops = append(j.desktops, k)
+			}
+		}
 		p.jobs[v.Label] = j
 		order = append(order, j)
 	}
@@ -50,6 +60,18 @@ func startPrebuild(ctx context.Context, o SuiteOptions, versions []Version) *pre
 			v, err := Materialize(j.v, o.Builder.CacheDir())
 			if err == nil {
 				j.image, err = o.Builder.Ensure(jctx, v.Image)
+			}
+			for _, k := range j.desktops {
+				if err != nil {
+					break
+				}
+				var d containers.Image
+				start := time.Now()
+				if d, err = o.Builder.EnsureDesktop(jctx, j.image, k); err == nil && d.Ref != j.image.Ref {
+					j.image.Layers = append(j.image.Layers, containers.Layer{Ref: d.Ref, Built: d.Built,
+						Took: time.Since(start), Size: d.Size})
+					j.image.Took += time.Since(start)
+				}
 			}
 			j.err = err
 			done(j.image, err)

@@ -139,3 +139,29 @@ func TestParseVersion(t *testing.T) {
 		t.Fatal("patch on a Debian package accepted")
 	}
 }
+
+// The default suite asks each question once: the storm on every version
+// (FROM and each TO), recovery and capacity on the upgrade target only.
+func TestDefaultPlacement(t *testing.T) {
+	versions := []string{DefectBuild, "0.9.21.1", "0.9.24", "0.10.1"}
+	got := DefaultPlacement(versions, "0.9.24")
+	if len(got) != len(DefaultSuite) {
+		t.Fatalf("placement %v does not cover the default suite %v", got, DefaultOrder)
+	}
+	if on := got["reconnect-storm"]; len(on) != len(versions) {
+		t.Errorf("reconnect-storm runs on %v, want every version", on)
+	}
+	for _, n := range []string{"sesman-freeze", "capacity"} {
+		if on := got[n]; len(on) != 1 || on[0] != "0.9.24" {
+			t.Errorf("%s runs on %v, want the upgrade target only", n, on)
+		}
+	}
+	for _, d := range DefaultSuite {
+		if _, err := Builtin(d.Scenario); err != nil {
+			t.Errorf("default %s: %v", d.Scenario, err)
+		}
+		if d.Proves == "" {
+			t.Errorf("default %s says nothing about what it proves", d.Scenario)
+		}
+	}
+}

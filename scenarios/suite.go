@@ -121,7 +121,11 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 	// own image only.
 	bctx, stopBuilds := context.WithCancel(ctx)
 	defer stopBuilds()
-	pre := startPrebuild(bctx, o, versions)
+	specs := map[string][]Spec{}
+	for _, p := range plans {
+		specs[p.v.Label] = p.specs
+	}
+	pre := startPrebuild(bctx, o, versions, specs)
 	for _, p := range plans {
 		if ctx.Err() != nil {
 			break

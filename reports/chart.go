@@ -425,6 +425,9 @@ func spread(idx []int, n int) []int {
 // capacityChart draws p50 and p99 bars per session level (left axis) and
 // the error rate as a line (right axis); levels that did not hold are red.
 func capacityChart(c Capacity) svgChart {
+	if c.Knee != nil {
+		return kneeChart(c.Knee)
+	}
 	ch := newChart("Login time and error rate per session level")
 	if len(c.Levels) == 0 {
 		ch.Note = "no level measured"

@@ -126,6 +126,8 @@ func (h HTML) Write(w io.Writer, s Suite) error {
 		"add":      func(a, b int) int { return a + b },
 		"notValid": func(v harness.Validity) bool { return v != harness.Valid },
 		"mul100":   func(f float64) float64 { return 100 * f },
+		"kib":      func(f float64) float64 { return f / 1024 },
+		"costText": fmtCost,
 	}).Parse(pageTemplate)
 	if err != nil {
 		return fmt.Errorf("reports: write html: parse template: %w", err)
@@ -283,7 +285,18 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 3
 {{if .CapCharts}}
 <section class="card" id="capacity">
 <h2 style="margin-top:0">Capacity</h2>
-{{range .CapCharts}}
+{{range .CapCharts}}{{$cap := .}}
+{{if .Capacity.Knee}}{{with .Capacity.Knee}}
+<h3><a href="#{{$cap.RunID}}">{{$cap.Label}}</a>: {{.Figure}}</h3>
+<p>Baseline {{dur .Baseline}} (Login VSI 4.1: the 15 lowest responses minus the 2 lowest), threshold +{{dur .Threshold}}{{if .Envelope}}, envelope {{.Envelope}}{{end}}.
+Cost per session: CPU {{costText .CPU "cores"}}; memory {{costText .Memory "MiB"}}.</p>
+<ul>{{range .Projections}}<li>{{.Text}}</li>{{end}}</ul>
+{{end}}<div class="charts">{{template "chart" .Chart}}
+<div><table>
+<thead><tr><th class="num">sessions</th><th class="num">response</th><th class="num">keystroke</th><th class="num">ops (err)</th><th class="num">CPU cores</th><th class="num">memory MiB</th><th class="num">pids</th><th class="num">net out KiB/s</th><th></th></tr></thead>
+<tbody>{{range .Capacity.Knee.Levels}}<tr><td class="num">{{.Sessions}}</td><td class="num">{{dur .Avg}}</td><td class="num">{{if .ClientSamples}}{{dur .Client}}{{else}}—{{end}}</td><td class="num">{{.Responses}} ({{.Errors}})</td><td class="num">{{printf "%.2f" .CPUCores}}</td><td class="num">{{printf "%.0f" .MemoryMiB}}</td><td class="num">{{printf "%.0f" .Pids}}</td><td class="num">{{printf "%.1f" (kib .NetTxBps)}}</td><td>{{if .Over}}<span class="pill invalid">past the knee</span>{{else}}<span class="pill valid">under</span>{{end}}</td></tr>{{end}}</tbody>
+</table></div></div>
+{{else}}
 <h3><a href="#{{.RunID}}">{{.Label}}</a>: {{.Capacity.Sessions}} sessions held</h3>
 <p>{{if .Capacity.Limit}}First to degrade: <b>{{.Capacity.Limit}}</b>.{{else if .Capacity.Levels}}Every level held.{{end}}</p>
 <div class="charts">{{template "chart" .Chart}}
@@ -291,7 +304,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 3
 <thead><tr><th class="num">sessions</th><th class="num">p50</th><th class="num">p99</th><th class="num">errors</th><th class="num">zombies</th><th class="num">memory</th><th>held</th></tr></thead>
 <tbody>{{range .Capacity.Levels}}<tr><td class="num">{{.Sessions}}</td><td class="num">{{dur .P50}}</td><td class="num">{{dur .P99}}</td><td class="num">{{printf "%.1f%%" (mul100 .ErrorRate)}}</td><td class="num">{{.Zombies}}</td><td class="num">{{if .MemoryMB}}{{printf "%.0f MB" .MemoryMB}}{{else}}—{{end}}</td><td>{{if .Held}}<span class="pill valid">held</span>{{else}}<span class="pill invalid">broke</span> {{.Why}}{{end}}</td></tr>{{end}}</tbody>
 </table></div></div>
-{{end}}
+{{end}}{{end}}
 </section>
 {{end}}
 

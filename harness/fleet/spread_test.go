@@ -1,0 +1,79 @@
+package fleet_test
+
+import (
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/xrdp-harness/xrdp-harness/containers"
+	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/check"
+	"github.com/xrdp-harness/xrdp-harness/scenarios"
+)
+
+const spreadScenario = `name: fleet-round-robin
+targets:
+  - users: 2
+  - users: 2
+load:
+  - kind: reconnect-storm
+    cycles: 3
+    concurrency: 1
+    hold: 800ms
+    think: 300ms
+    style: abrupt
+settle: 3s
+maxDuration: 2m
+`
+
+var _ = Describe("a fleet scenario with round robin", Label("docker"), func() {
+	It("gives each user one host and judges every host and the fleet", func(ctx SpecContext) {
+		spec, err := scenarios.Parse("fleet.yaml", strings.NewReader(spreadScenario))
+		Expect(err).NotTo(HaveOccurred())
+		plan, checkers, err := spec.Plan("0.9.21.1", containers.WithBuilder(builder))
+		Expect(err).NotTo(HaveOccurred())
+		rec, err := harness.Run(ctx, plan)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rec.Targets).To(HaveLen(3)) // the front and two hosts
+		ok := 0
+		for _, o := range rec.Ops {
+			if o.Outcome == harness.OK && (o.Kind == harness.OpLogin || o.Kind == harness.OpReconnect) {
+				ok++
+			}
+		}
+		Expect(ok).To(Equal(6))
+
+		By("each host saw the sessions of one user only")
+		seen := map[string]map[string]bool{}
+		for _, l := range rec.Logs {
+			if l.Source != harness.LogSesman || !strings.Contains(l.Text, "Session started successfully for user ") {
+				continue
+			}
+			u := strings.Fields(l.Text[strings.Index(l.Text, "for user ")+len("for user "):])[0]
+			if seen[l.Target] == nil {
+				seen[l.Target] = map[string]bool{}
+			}
+			seen[l.Target][u] = true
+		}
+		Expect(seen).To(HaveLen(2))
+		for tg, us := range seen {
+			Expect(us).To(HaveLen(1), "host %s", tg)
+		}
+
+		By("per-host and whole-fleet verdicts")
+		var vs []harness.Verdict
+		for _, c := range checkers {
+			vs = append(vs, c.Check(rec)...)
+		}
+		fleetVs := check.FleetVerdicts(rec, vs)
+		Expect(fleetVs).NotTo(BeEmpty())
+		for _, v := range fleetVs {
+			GinkgoWriter.Printf("fleet %s: %s %s\n", v.Checker, v.Valid, v.Summary)
+			if v.Checker == "reconnect-affinity" {
+				Expect(v.Valid).To(Equal(harness.Valid))
+				Expect(v.Metrics["hosts"]).To(Equal(2.0))
+			}
+		}
+	})
+})

@@ -21,6 +21,13 @@ func (s Span) Duration() time.Duration { return s.To.Sub(s.From) }
 // first tick to their last; the end of the record is watched when the last
 // tick is within the gap of it (or, with no end stamp, for one gap after the
 // last tick).
+//
+// A gap inside a pause-container fault window is no blind span: the
+// container's processes (its sampler with them) were frozen by the cgroup
+// freezer, so none could start, change or end unseen; the state after the
+// gap is the state before it. A process event inside a gap does NOT close
+// it: it proves a read at its time, not that the sampler had not stalled
+// before it (an exit seen after a stall may have happened anywhere in it).
 type Coverage struct {
 	watched []Span // sorted, disjoint, closed intervals
 	blind   []Span
@@ -46,6 +53,12 @@ func NewCoverage(r *harness.Record, target string, maxGap time.Duration) *Covera
 	if len(ts) == 0 {
 		return c
 	}
+	var frozen []Span
+	for _, f := range r.Faults {
+		if f.Target == target && f.Name == "pause-container" && f.Err == "" && !f.Heal.IsZero() {
+			frozen = append(frozen, Span{f.Inject, f.Heal})
+		}
+	}
 	if !slices.IsSortedFunc(ts, time.Time.Compare) {
 		slices.SortFunc(ts, time.Time.Compare)
 	}
@@ -60,7 +73,7 @@ func NewCoverage(r *harness.Record, target string, maxGap time.Duration) *Covera
 	}
 	run := Span{ts[0], ts[0]}
 	for _, t := range ts[1:] {
-		if t.Sub(run.To) > maxGap {
+		if t.Sub(run.To) > maxGap && !within(frozen, run.To, t, maxGap) {
 			c.watched = append(c.watched, run)
 			c.blind = append(c.blind, Span{run.To, t})
 			run = Span{t, t}
@@ -78,6 +91,18 @@ func NewCoverage(r *harness.Record, target string, maxGap time.Duration) *Covera
 	}
 	c.watched = append(c.watched, run)
 	return c
+}
+
+// within reports whether the gap (a, b) is covered by one frozen span, give
+// or take slack at either end (the fault is injected and healed between two
+// reads).
+func within(frozen []Span, a, b time.Time, slack time.Duration) bool {
+	for _, f := range frozen {
+		if !a.Before(f.From.Add(-slack)) && !b.After(f.To.Add(slack)) {
+			return true
+		}
+	}
+	return false
 }
 
 // HasTicks reports whether the sampler sent any tick for the target.

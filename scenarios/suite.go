@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -117,6 +118,17 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 			versions = append(versions, v)
 		}
 	}
+	// Versions installed from Debian packages run first: their images
+	// build in a minute or two, so the first verdict comes early while a
+	// source build (minutes of compiling) goes on behind the runs. Reports
+	// order versions by the comparisons, not by when they ran.
+	slices.SortStableFunc(plans, func(a, b planned) int {
+		return cmp.Compare(btoi(a.v.Image.Source != nil), btoi(b.v.Image.Source != nil))
+	})
+	versions = versions[:0]
+	for _, p := range plans {
+		versions = append(versions, p.v)
+	}
 	// Images build ahead of the runs, one at a time; a run waits for its
 	// own image only.
 	bctx, stopBuilds := context.WithCancel(ctx)
@@ -158,6 +170,13 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 		return suite, ctx.Err()
 	}
 	return suite, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func failedRun(s Spec, v Version, err error) reports.Run {

@@ -66,6 +66,25 @@ var _ = Describe("bad input", func() {
 	})
 })
 
+var _ = Describe("Docker unreachable", func() {
+	DescribeTable("the harness could not run: exit 3, with the engine's error",
+		func(args ...string) {
+			if args[0] == "run" {
+				args = append(args, "--out", GinkgoT().TempDir())
+			}
+			cmd := exec.Command(bin, args...)
+			cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+filepath.Join(GinkgoT().TempDir(), "no-docker.sock"))
+			s, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
+			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(func() { s.Kill().Wait(time.Minute) })
+			Eventually(s).WithTimeout(time.Minute).Should(gexec.Exit(3))
+			Expect(s.Err).To(gbytes.Say("no-docker.sock"))
+		},
+		Entry("images", "images", "--version", "0.9.24"),
+		Entry("run", "run", "--scenario", "baseline", "--version", "0.9.24", "--progress", "lines"),
+	)
+})
+
 var _ = Describe("help", func() {
 	DescribeTable("every command has its help, examples and exit status",
 		func(args ...string) {

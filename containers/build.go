@@ -273,6 +273,9 @@ func (b *Builder) build(ctx context.Context, r recipe) error {
 	}
 	defer logFile.Close()
 	fail := func(step string, err error) error {
+		if name, ok := r.steps[step]; ok {
+			step = name
+		}
 		return &BuildError{Version: r.version, Flavour: r.flavour, Image: r.label(), Step: step, Err: err,
 			Tail: tailFile(logPath, 25), Log: logPath}
 	}

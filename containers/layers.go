@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -37,6 +38,9 @@ type recipe struct {
 	parents          []recipe          // built first, FROM or COPY --from
 	// tagOverride, when set, is the tag (an image that is not xrdp's).
 	tagOverride string
+	// steps renames build steps for errors: user files enter the context
+	// under fixed names ("patch 00.patch"), errors name the user's file.
+	steps map[string]string
 }
 
 func (r recipe) hash() string {
@@ -243,13 +247,16 @@ func (b *Builder) recipe(ctx context.Context, spec ImageSpec) (recipe, error) {
 	files := map[string][]byte{"Dockerfile": df, "src/" + tarballFile: tb.Data,
 		"src/configure-flags": flags.Bytes(),
 		"src/cflags":          []byte(strings.TrimSpace("-O2 -g -Wno-error=deprecated-declarations "+src.CFLAGS) + "\n")}
+	steps := map[string]string{}
 	for i, p := range src.Patches {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return recipe{}, fmt.Errorf("containers: read patch for xrdp %s: %w", tb.Version, err)
 		}
-		files[fmt.Sprintf("src/patches/%02d.patch", i)] = data
+		fixed := fmt.Sprintf("%02d.patch", i)
+		files["src/patches/"+fixed] = data
+		steps["patch "+fixed] = fmt.Sprintf("patch %s (%s)", filepath.Base(p), fixed)
 	}
 	return recipe{repo: "xrdp-harness/xrdp", name: tb.Version + "-" + FlavourSource, version: tb.Version,
-		flavour: FlavourSource, suite: sourceSuite, files: files, parents: []recipe{bd, rt}}, nil
+		flavour: FlavourSource, suite: sourceSuite, files: files, parents: []recipe{bd, rt}, steps: steps}, nil
 }

@@ -347,3 +347,25 @@ var _ = Describe("Sweep", Label("docker"), func() {
 		Expect(st.Running).To(BeTrue())
 	})
 })
+
+var _ = Describe("Lab", Label("docker"), func() {
+	It("puts each lab on a network of its own and removes it at Down", func(ctx SpecContext) {
+		lab := &containers.Lab{Nodes: []containers.Node{{Version: "0.9.21.1"}}, Options: []containers.Option{containers.WithBuilder(builder)}}
+		DeferCleanup(func(ctx SpecContext) { _ = lab.Down(ctx) })
+		targets, err := lab.Up(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(targets).To(HaveLen(1))
+		info, err := lab.Servers()[0].Container().Inspect(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		var nets []string
+		for name := range info.NetworkSettings.Networks {
+			nets = append(nets, name)
+		}
+		Expect(nets).To(ConsistOf(HavePrefix("xrdp-harness-")), "not on Docker's default bridge")
+		Expect(acceptsConnection(lab.Servers()[0].SesmanAddr())).To(Succeed(), "published ports still reach it")
+		Expect(lab.Down(ctx)).To(Succeed())
+		left, err := exec.CommandContext(ctx, "docker", "network", "ls", "-q", "--filter", "name="+nets[0]).Output()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(strings.TrimSpace(string(left))).To(BeEmpty(), "network %s left behind", nets[0])
+	})
+})

@@ -2,9 +2,13 @@ package containers
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/moby/moby/client"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
@@ -15,8 +19,14 @@ type Lab struct {
 	// Options apply to every node (before the node's own).
 	Options []Option
 
+	// SharedNetwork leaves the containers on Docker's default bridge (as
+	// before labs had their own network); the zero value gives each lab a
+	// network of its own.
+	SharedNetwork bool
+
 	mu      sync.Mutex
 	servers []*Server
+	network string // made by Up, removed by Down
 }
 
 // Node is one server of a lab.
@@ -34,8 +44,19 @@ func (l *Lab) Up(ctx context.Context) ([]harness.Target, error) {
 		return nil, errors.New("containers: lab up: no nodes")
 	}
 	var targets []harness.Target
+	var labOpts []Option
+	if !l.SharedNetwork {
+		name, err := createLabNetwork(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("containers: lab up: %w", err)
+		}
+		l.mu.Lock()
+		l.network = name
+		l.mu.Unlock()
+		labOpts = append(labOpts, WithNetworks(name))
+	}
 	for i, n := range l.Nodes {
-		opts := append(append([]Option{}, l.Options...), n.Options...)
+		opts := append(append(labOpts, l.Options...), n.Options...)
 		srv, err := Run(ctx, n.Version, opts...)
 		if srv != nil {
 			l.mu.Lock()
@@ -53,12 +74,15 @@ func (l *Lab) Up(ctx context.Context) ([]harness.Target, error) {
 // Down removes every server Up started; safe to call twice.
 func (l *Lab) Down(ctx context.Context) error {
 	l.mu.Lock()
-	servers := l.servers
-	l.servers = nil
+	servers, netName := l.servers, l.network
+	l.servers, l.network = nil, ""
 	l.mu.Unlock()
 	var errs []error
 	for _, s := range servers {
 		errs = append(errs, s.Terminate(ctx))
+	}
+	if netName != "" {
+		errs = append(errs, removeLabNetwork(ctx, netName))
 	}
 	return errors.Join(errs...)
 }
@@ -68,4 +92,42 @@ func (l *Lab) Servers() []*Server {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]*Server(nil), l.servers...)
+}
+
+// createLabNetwork makes the lab's own bridge network: no other run's
+// containers (and nothing on Docker's default bridge) can reach its xrdp,
+// sesman or SCP relay. IP masquerading is off, so its containers cannot
+// open connections to the outside world either (images are built before;
+// nothing at run time needs the mirror), while the ports published on the
+// host's 127.0.0.1 still reach them through Docker's proxy.
+func createLabNetwork(ctx context.Context) (string, error) {
+	docker, err := newDockerClient()
+	if err != nil {
+		return "", err
+	}
+	defer docker.Close()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "xrdp-harness-" + hex.EncodeToString(b)
+	_, err = docker.NetworkCreate(ctx, name, client.NetworkCreateOptions{
+		Driver:  "bridge",
+		Labels:  ownerLabels(0),
+		Options: map[string]string{"com.docker.network.bridge.enable_ip_masquerade": "false"},
+	})
+	if err != nil {
+		return "", fmt.Errorf("create network %s: %w", name, err)
+	}
+	return name, nil
+}
+
+func removeLabNetwork(ctx context.Context, name string) error {
+	docker, err := newDockerClient()
+	if err != nil {
+		return err
+	}
+	defer docker.Close()
+	if _, err := docker.NetworkRemove(ctx, name, client.NetworkRemoveOptions{}); err != nil {
+		return fmt.Errorf("containers: remove network %s: %w", name, err)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/load"
 )
 
 // LevelFromVerdicts reads one load level's figures from the verdicts of the
@@ -76,3 +77,58 @@ func NewCapacity(levels ...CapacityLevel) Capacity {
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// CapacityFromRecord splits the run's logins into the executor's levels (in the
+// order they were recorded, Step at a time) and finds the highest level
+// that held.
+func CapacityFromRecord(rec *harness.Record, cp *load.Capacity) *Capacity {
+	var logins []harness.Op
+	for _, o := range rec.Ops {
+		if o.Kind == harness.OpLogin || o.Kind == harness.OpReconnect || o.Kind == harness.OpSCP {
+			logins = append(logins, o)
+		}
+	}
+	out := &Capacity{}
+	held := 0
+	for i := 0; i < len(logins); i += cp.Step {
+		ops := logins[i:min(i+cp.Step, len(logins))]
+		l := load.MeasureLevel(ops, held)
+		held = l.Sessions
+		from, to := ops[0].Start, ops[0].End
+		for _, o := range ops {
+			to = later(to, o.End)
+		}
+		lv := CapacityLevel{Sessions: l.Sessions, P50: l.P50, P99: l.P99, ErrorRate: l.ErrorRate,
+			Zombies: zombiesBetween(rec, from, to.Add(cp.Every))}
+		bad, why := cp.Degraded(l)
+		lv.Held, lv.Why = !bad, why
+		out.Levels = append(out.Levels, lv)
+		if bad {
+			if out.Limit == "" {
+				out.Limit = why
+			}
+			continue
+		}
+		if out.Limit == "" {
+			out.Sessions = l.Sessions
+		}
+	}
+	return out
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func zombiesBetween(rec *harness.Record, from, to time.Time) int {
+	n := 0
+	for _, t := range rec.Ticks {
+		if !t.Time.Before(from) && !t.Time.After(to) {
+			n = max(n, t.Zombies)
+		}
+	}
+	return n
+}

@@ -246,7 +246,7 @@ func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version, running *ato
 		}
 		run.Capacity = KneeFigure(rec, *cp.Knee, s.envelope(), s.Target.Resources.CPUs, nodes).Capacity()
 	} else if cp != nil {
-		run.Capacity = capacityFigure(rec, cp)
+		run.Capacity = reports.CapacityFromRecord(rec, cp)
 	}
 	return run
 }
@@ -277,44 +277,6 @@ func (s Spec) capacityLoad() *load.Capacity {
 	return nil
 }
 
-// capacityFigure splits the run's logins into the executor's levels (in the
-// order they were recorded, Step at a time) and finds the highest level
-// that held.
-func capacityFigure(rec *harness.Record, cp *load.Capacity) *reports.Capacity {
-	var logins []harness.Op
-	for _, o := range rec.Ops {
-		if o.Kind == harness.OpLogin || o.Kind == harness.OpReconnect || o.Kind == harness.OpSCP {
-			logins = append(logins, o)
-		}
-	}
-	out := &reports.Capacity{}
-	held := 0
-	for i := 0; i < len(logins); i += cp.Step {
-		ops := logins[i:min(i+cp.Step, len(logins))]
-		l := load.MeasureLevel(ops, held)
-		held = l.Sessions
-		from, to := ops[0].Start, ops[0].End
-		for _, o := range ops {
-			to = later(to, o.End)
-		}
-		lv := reports.CapacityLevel{Sessions: l.Sessions, P50: l.P50, P99: l.P99, ErrorRate: l.ErrorRate,
-			Zombies: zombiesBetween(rec, from, to.Add(cp.Every))}
-		bad, why := cp.Degraded(l)
-		lv.Held, lv.Why = !bad, why
-		out.Levels = append(out.Levels, lv)
-		if bad {
-			if out.Limit == "" {
-				out.Limit = why
-			}
-			continue
-		}
-		if out.Limit == "" {
-			out.Sessions = l.Sessions
-		}
-	}
-	return out
-}
-
 // KneeFigure finds the knee of a capacity run judged on response times.
 func KneeFigure(rec *harness.Record, rule knee.Rule, envelope string, envelopeCores float64, nodes []knee.Node) *reports.Knee {
 	levels, samples := knee.FromRecord(rec, "")
@@ -335,21 +297,4 @@ func (s Spec) envelope() string {
 		parts = append(parts, fmt.Sprintf("pids=%d", r.PidsLimit))
 	}
 	return strings.Join(parts, " ")
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
-
-func zombiesBetween(rec *harness.Record, from, to time.Time) int {
-	n := 0
-	for _, t := range rec.Ticks {
-		if !t.Time.Before(from) && !t.Time.After(to) {
-			n = max(n, t.Zombies)
-		}
-	}
-	return n
 }

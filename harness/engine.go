@@ -167,6 +167,7 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (out *Record, outErr
 	// Schedules count from the start of the load, not of the run: booting
 	// the lab takes a varying time.
 	loadStart := time.Now()
+	cpuStart := processCPU()
 	rec.mu.Lock()
 	rec.rec.LoadStarted = loadStart
 	rec.mu.Unlock()
@@ -198,6 +199,10 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (out *Record, outErr
 		}()
 	}
 	work.Wait()
+	harnessCPU := processCPU() - cpuStart
+	rec.mu.Lock()
+	rec.rec.HarnessCPU = harnessCPU
+	rec.mu.Unlock()
 	overran := errors.Is(loadCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil
 	cancelLoad()
 	if overran {

@@ -43,6 +43,11 @@ type Record struct {
 	Responses []Response `json:"responses,omitempty"`
 	// Levels are the load levels a capacity run stepped through.
 	Levels []LevelMark `json:"levels,omitempty"`
+	// HarnessCPU is the CPU time the harness process itself spent during
+	// the load (its clients, the engine, reading the samplers): set against
+	// the targets' CPU it shows whether the load side could be the
+	// bottleneck.
+	HarnessCPU time.Duration `json:"harnessCPU,omitempty"`
 	// Panics are panics of executors, faults or watchers that the engine
 	// recovered: the run did not happen as planned, so no verdict of it
 	// can be valid (see PanicVerdicts).

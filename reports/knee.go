@@ -33,6 +33,9 @@ type Knee struct {
 	CPU         CostFit      `json:"cpu"`
 	Memory      CostFit      `json:"memory"`
 	Projections []Projection `json:"projections,omitempty"`
+	// HarnessCPUShare is the harness process's CPU during the load over the
+	// target's (0: not measured); the load side must stay far below 1.
+	HarnessCPUShare float64 `json:"harnessCPUShare,omitempty"`
 }
 
 // KneeLevel is one level of a knee run.

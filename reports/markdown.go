@@ -542,6 +542,9 @@ func writeKneeMD(w *bufio.Writer, label string, k *Knee) {
 			l.Responses, l.Errors, l.Logins, l.FailedLogins, l.CPUCores, l.MemoryMiB, l.Pids, l.NetRxBps/1024, l.NetTxBps/1024, mark)
 	}
 	p("\nCost per session: CPU %s; memory %s.\n\n", fmtCost(k.CPU, "cores"), fmtCost(k.Memory, "MiB"))
+	if k.HarnessCPUShare > 0 {
+		p("The harness itself used %.1f%% of the target's CPU during the load (the load side must not be the bottleneck).\n\n", 100*k.HarnessCPUShare)
+	}
 	for _, pr := range k.Projections {
 		p("- %s\n", md(pr.Text))
 	}

@@ -89,6 +89,7 @@ var _ = Describe("capacity knee", Label("docker", "capacity"), Ordered, func() {
 		Expect(k.Memory.PerSession).To(BeNumerically(">", 10), "MiB per Xfce session")
 		Expect(k.Memory.Points).To(BeNumerically(">=", 2))
 		Expect(k.CPU.Points).To(BeNumerically(">=", 2))
+		Expect(k.HarnessCPUShare).To(BeNumerically(">", 0), "the harness's own CPU against the target's")
 		Expect(k.Projections).To(HaveLen(2))
 		for _, p := range k.Projections {
 			Expect(p.LimitedBy).To(BeElementOf("CPU", "memory"), p.Text)

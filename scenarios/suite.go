@@ -280,7 +280,27 @@ func (s Spec) capacityLoad() *load.Capacity {
 // KneeFigure finds the knee of a capacity run judged on response times.
 func KneeFigure(rec *harness.Record, rule knee.Rule, envelope string, envelopeCores float64, nodes []knee.Node) *reports.Knee {
 	levels, samples := knee.FromRecord(rec, "")
-	return reports.NewKnee(knee.Analyze(levels, samples, rule), envelope, envelopeCores, nodes)
+	k := reports.NewKnee(knee.Analyze(levels, samples, rule), envelope, envelopeCores, nodes)
+	// The targets' CPU over the load: the growth of each one's cgroup CPU
+	// time between its first and last tick.
+	first, last := map[string]time.Duration{}, map[string]time.Duration{}
+	for _, t := range rec.Ticks {
+		if t.TargetCPU == 0 || t.Time.Before(rec.LoadStarted) {
+			continue
+		}
+		if _, ok := first[t.Target]; !ok {
+			first[t.Target] = t.TargetCPU
+		}
+		last[t.Target] = t.TargetCPU
+	}
+	var target time.Duration
+	for n, c := range last {
+		target += c - first[n]
+	}
+	if target > 0 && rec.HarnessCPU > 0 {
+		k.HarnessCPUShare = float64(rec.HarnessCPU) / float64(target)
+	}
+	return k
 }
 
 // envelope names the target's resource limits, e.g. "cpus=1 memory=4096MB".

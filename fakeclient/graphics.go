@@ -25,9 +25,11 @@ type GraphicsStats struct {
 	Updates int64 // graphics updates (a fast-path frame can carry several)
 	First   time.Time
 	Last    time.Time
-	// FrameAcks is "not negotiated": the client announces no Frame
-	// Acknowledge capability ([MS-RDPRFX] 2.2.1.3 / [MS-RDPBCGR] 2.2.7.2.10),
-	// so the server does not wait for acknowledgements and none are sent.
+	// FrameAcks is "not negotiated": xrdp offers the Frame Acknowledge
+	// capability set with fast-path output (2 frames in flight;
+	// libxrdp/xrdp_caps.c, xrdp_caps_send_demand_active), but the client
+	// does not confirm it, so xrdp does not wait for acknowledgements and
+	// none are sent.
 	FrameAcks string
 }
 

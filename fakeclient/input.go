@@ -9,9 +9,10 @@ import (
 
 // Fast-path input ([MS-RDPBCGR] 2.2.8.1.2): the client sends
 // TS_FP_INPUT_PDU frames instead of slow-path Input Event PDUs when the
-// server's Input Capability Set has INPUT_FLAG_FASTPATH_INPUT(2); xrdp
-// 0.9.x sets both when use_fastpath includes input, as its default
-// (`use_fastpath=both`) does, and reads them in libxrdp/xrdp_fastpath.c.
+// server's Input Capability Set has INPUT_FLAG_FASTPATH_INPUT(2); xrdp sets
+// both when use_fast_path has its input bit (libxrdp/xrdp_caps.c,
+// xrdp_caps_send_demand_active: `use_fast_path & 2`), as xrdp.ini's
+// default use_fastpath=both does, and reads them in libxrdp/xrdp_fastpath.c.
 const (
 	fpInputActionFastPath = 0x0 // fpInputHeader action (2 bits)
 

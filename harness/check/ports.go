@@ -139,6 +139,28 @@ func portLives(r *harness.Record, target string, end time.Time) (xs []*xLife, li
 	return xs, listens, sockets
 }
 
+// ownVNCListen finds the lowest listener of x's own pid at or above 5900
+// during x's life, and the display it implies (xrdp starts Xvnc with
+// -nolisten tcp, so its only TCP listener is the VNC one).
+func ownVNCListen(listens map[int][]*listenLife, x *xLife) (display, port int, ok bool) {
+	port = -1
+	for p, ls := range listens {
+		if p < 5900 || (port >= 0 && p >= port) {
+			continue
+		}
+		for _, l := range ls {
+			if l.pid == x.pid && l.from.Before(x.to) && !l.to.Before(x.from) {
+				port = p
+				break
+			}
+		}
+	}
+	if port < 0 {
+		return -1, 0, false
+	}
+	return port - 5900, port, true
+}
+
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
@@ -184,10 +206,21 @@ func (c Ports) check(r *harness.Record, target string, cfg Config) harness.Verdi
 	}
 	for _, x := range xs {
 		if x.display < 0 {
-			// Neither its args nor sesman's log named the display: its
-			// port is unknown.
-			unknownDisplay++
-			continue
+			// Neither its args nor sesman's log named the display. Its own
+			// VNC listener names it (Xvnc listens on 5900+D unless
+			// -rfbport says otherwise, and -rfbport would be in the args
+			// we could not read); one too short to have listened proves
+			// nothing either way, like any short Xvnc.
+			if d, port, ok := ownVNCListen(listens, x); ok {
+				x.display, x.port = d, port
+			} else {
+				if x.to.Sub(x.from) <= grace && !x.atEnd {
+					short++
+				} else {
+					unknownDisplay++
+				}
+				continue
+			}
 		}
 		listened := false
 		for _, l := range listens[x.port] {

@@ -79,6 +79,22 @@ func TestPorts(t *testing.T) {
 				return b.proc(10, 100, 10, "xrdp-sesman", "xrdp-sesman").proc(10, 101, 100, "Xvnc", "Xvnc :118")
 			},
 			mention: "held by a listener of unknown pid"},
+		{name: "Xvnc of unknown display named by its own listener", want: harness.Valid,
+			build: func() *builder {
+				b := healthy().proc(1, 100, 10, "xrdp-sesman", "xrdp-sesman").proc(1, 101, 100, "Xvnc", "")
+				return b.listen(1.5, 5912, 101)
+			},
+			metrics: map[string]float64{"xvnc_unknown_display": 0, "xvnc_seen": 1}},
+		{name: "near miss: Xvnc of unknown display too short to listen", want: harness.Valid,
+			build: func() *builder {
+				return healthy().proc(1, 100, 10, "xrdp-sesman", "xrdp-sesman").proc(1, 101, 100, "Xvnc", "").exit(1.2, 101)
+			},
+			metrics: map[string]float64{"xvnc_unknown_display": 0, "xvnc_short_unlistened": 1}},
+		{name: "Xvnc of unknown display that never listens", want: harness.Unknown,
+			build: func() *builder {
+				return healthy().proc(1, 100, 10, "xrdp-sesman", "xrdp-sesman").proc(1, 101, 100, "Xvnc", "")
+			},
+			metrics: map[string]float64{"xvnc_unknown_display": 1}},
 		{name: "sampler reports no sockets", want: harness.Unknown,
 			build: func() *builder {
 				b := newBuilder().ticks(0, 60).end(60)

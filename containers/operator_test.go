@@ -94,7 +94,7 @@ var _ = Describe("The operator's config", Label("docker"), func() {
 			By("sesman runs with them: the first session is on display 20, and a reconnect runs the operator's script after the harness's recording")
 			u := srv.Users()[0]
 			for i := 0; i < 2; i++ {
-				Expect(rdpLogin(ctx, srv.RDPAddr(), u).Outcome).To(Equal(harness.OK))
+				Expect(rdpLogin(ctx, srv.RDPAddr(), u).Outcome).To(Equal(fakeclient.OK))
 			}
 			code, out, err := srv.Exec(ctx, "pgrep", "-a", "Xvnc")
 			Expect(err).NotTo(HaveOccurred())

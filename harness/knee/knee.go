@@ -86,7 +86,8 @@ type Rule struct {
 	// MaxErrorRate of a level's logins and operations (zero: none may fail).
 	MaxErrorRate float64
 	// NeedResponses makes a level without any response past the knee (a
-	// workload was running but nothing completed).
+	// workload was running but nothing completed) once an earlier level
+	// had responses; before that there is nothing to judge.
 	NeedResponses bool
 }
 
@@ -160,7 +161,15 @@ func Analyze(levels []Level, samples Samples, rule Rule) Result {
 		}
 	}
 	r.Levels = levels
+	answered := false // some earlier level had responses
 	for i, l := range levels {
+		if l.Responses == 0 && !answered && rule.NeedResponses {
+			// Nothing to judge yet (the first sessions are still starting
+			// their desktops and warming up): not evidence of a knee.
+			r.Knee = l.Sessions
+			continue
+		}
+		answered = answered || l.Responses > 0
 		if bad, why := rule.Over(l, r.Baseline); bad {
 			r.Reached, r.Over, r.Why = true, i, why
 			break

@@ -106,6 +106,8 @@ func TestAnalyze(t *testing.T) {
 			Rule{Threshold: 200 * time.Millisecond}, true, 2, 1, "2 sessions (the next level, 4 sessions"},
 		{"no responses at all is past the knee when a workload runs", []Level{lv(2, 500), {Sessions: 4, Logins: 2}},
 			Rule{NeedResponses: true}, true, 2, 1, "no operation completed"},
+		{"a first level still warming up is not judged", []Level{{Sessions: 2, Logins: 2}, lv(4, 500), lv(6, 2500)},
+			Rule{NeedResponses: true}, true, 4, 2, "4 sessions (the next level, 6 sessions"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := Analyze(tc.levels, Samples{"op": base}, tc.rule)
@@ -231,5 +233,27 @@ func TestFromRecordSumsOperations(t *testing.T) {
 	// Ticks at 30s and 60s both touch level 2: 15s of CPU over 30s.
 	if l2.CPUCores != 0.5 || l2.MemoryMiB != 700 || l2.Pids != 250 {
 		t.Errorf("level 2 resources: %+v", l2)
+	}
+}
+
+// A session's first cycle is its warm-up: its operations, up to the
+// workload's warmup-cycle line, stay out; so do those of a session that
+// never finished its first cycle.
+func TestFromRecordLeavesWarmUpsOut(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	op := func(s int, user, name string, d int) harness.Response {
+		return harness.Response{Time: at(s), Target: "x", User: user, Source: harness.ServerSide, Op: name, Dur: time.Duration(d) * time.Millisecond}
+	}
+	rec := &harness.Record{
+		Levels: []harness.LevelMark{{Target: "x", Sessions: 2, Start: at(0), End: at(60)}},
+		Responses: []harness.Response{
+			op(5, "u1", "open", 9000), op(10, "u1", "warmup-cycle", 9000), op(20, "u1", "open", 1000), op(30, "u1", "open", 1200),
+			op(25, "u2", "open", 8000), // u2 is still in its first cycle
+		},
+	}
+	levels, samples := FromRecord(rec, "")
+	if len(samples["open"]) != 2 || levels[0].Responses != 2 || levels[0].PerOp["open"].Mean != 1100*time.Millisecond {
+		t.Fatalf("samples %v, level %+v", samples, levels[0])
 	}
 }

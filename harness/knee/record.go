@@ -22,6 +22,7 @@ func Counted(r harness.Response) bool {
 // for the baseline (the client-side ones when the run has no server-side
 // samples).
 func FromRecord(rec *harness.Record, target string) ([]Level, Samples) {
+	warm := warmUps(rec.Responses)
 	var levels []Level
 	for _, m := range rec.Levels {
 		if target != "" && m.Target != target {
@@ -32,7 +33,7 @@ func FromRecord(rec *harness.Record, target string) ([]Level, Samples) {
 		sums := map[string]time.Duration{}
 		l.PerOp = map[string]OpMean{}
 		for _, r := range rec.Responses {
-			if (m.Target != "" && r.Target != m.Target) || r.Time.Before(m.Start) || !r.Time.Before(m.End) || !Counted(r) {
+			if (m.Target != "" && r.Target != m.Target) || r.Time.Before(m.Start) || !r.Time.Before(m.End) || !Counted(r) || warm.in(r) {
 				continue
 			}
 			switch r.Source {
@@ -65,7 +66,7 @@ func FromRecord(rec *harness.Record, target string) ([]Level, Samples) {
 	}
 	server, client := Samples{}, Samples{}
 	for _, r := range rec.Responses {
-		if (target != "" && r.Target != target) || r.Err != "" || !Counted(r) {
+		if (target != "" && r.Target != target) || r.Err != "" || !Counted(r) || warm.in(r) {
 			continue
 		}
 		if r.Source == harness.ClientSide {
@@ -112,4 +113,31 @@ func measureResources(l *Level, ticks []harness.Tick, target string) {
 		l.NetRxBps = float64(last.NetRx-first.NetRx) / dt
 		l.NetTxBps = float64(last.NetTx-first.NetTx) / dt
 	}
+}
+
+// warmUp holds when each session's first workload cycle ended (the
+// workload's "warmup-cycle" line): cold caches and each program's first
+// start make a session's first cycle slower than any later one, so its
+// operations stay out of the knee, as its desktop's start does. With no
+// warm-up line in the Record (a workload without cycles) nothing is left
+// out; otherwise a session that never finished its first cycle is still
+// warming up.
+type warmUp map[[2]string]time.Time
+
+func warmUps(rs []harness.Response) warmUp {
+	w := warmUp{}
+	for _, r := range rs {
+		if r.Op == "warmup-cycle" {
+			w[[2]string{r.Target, r.User}] = r.Time
+		}
+	}
+	return w
+}
+
+func (w warmUp) in(r harness.Response) bool {
+	if len(w) == 0 || r.Source == harness.ClientSide {
+		return false
+	}
+	end, ok := w[[2]string{r.Target, r.User}]
+	return !ok || !r.Time.After(end)
 }

@@ -122,6 +122,7 @@ func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 	defer probing.Wait()
 	defer stopProbes()
 	held, past := 0, false
+	var marks []harness.LevelMark
 	for next := 0; next < len(users) && ctx.Err() == nil; next += c.Step {
 		level := users[next:min(next+c.Step, len(users))]
 		levelStart := time.Now()
@@ -162,7 +163,8 @@ func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 			if past {
 				return nil // one level past the knee is measured; stop
 			}
-			past = c.overKnee(env, mark)
+			marks = append(marks, mark)
+			past = c.overKnee(env, marks)
 			continue
 		}
 		if bad, _ := c.Degraded(l); bad {
@@ -175,15 +177,17 @@ func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 	return nil
 }
 
-// overKnee judges a level on the responses recorded so far.
-func (c *Capacity) overKnee(env harness.Env, mark harness.LevelMark) bool {
+// overKnee judges the levels so far on the responses recorded so far (the
+// baseline of the test so far: it only falls as samples come in, so the
+// figure taken after the run is never above where the run stopped).
+func (c *Capacity) overKnee(env harness.Env, marks []harness.LevelMark) bool {
 	var rec harness.Record
 	if env.Responses != nil {
 		rec.Responses = env.Responses()
 	}
-	rec.Levels = []harness.LevelMark{mark}
-	levels, samples := knee.FromRecord(&rec, mark.Target)
-	return knee.Analyze(levels, samples, *c.Knee).Over == 0
+	rec.Levels = marks
+	levels, samples := knee.FromRecord(&rec, marks[0].Target)
+	return knee.Analyze(levels, samples, *c.Knee).Over >= 0
 }
 
 // Typist is a session whose client can send a keystroke and time it to the

@@ -211,12 +211,7 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (out *Record, outErr
 
 	if ctx.Err() == nil && plan.Settle > 0 {
 		rec.phase("settle")
-		t := time.NewTimer(plan.Settle)
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
-		t.Stop()
+		Sleep(ctx, plan.Settle)
 	}
 	stopWatching()
 	env.Ops.mu.Lock()
@@ -252,7 +247,7 @@ func runFault(ctx context.Context, env Env, step FaultStep, rec *recorder) {
 		rec.note(err.Error())
 		return
 	}
-	if !waitUntil(ctx, env.Started.Add(step.At)) {
+	if !SleepUntil(ctx, env.Started.Add(step.At)) {
 		return
 	}
 	w := FaultWindow{Name: step.Fault.Name(), Target: t.Name(), Inject: time.Now()}
@@ -286,7 +281,7 @@ func runFault(ctx context.Context, env Env, step FaultStep, rec *recorder) {
 		return
 	}
 	rec.progressFault(w)
-	waitUntil(ctx, w.Inject.Add(step.Hold))
+	SleepUntil(ctx, w.Inject.Add(step.Hold))
 	heal()
 	w.Heal = time.Now()
 	rec.fault(w)
@@ -296,23 +291,6 @@ func injectSafely(ctx context.Context, f Fault, t Target) (detail string, p *Pan
 	defer func() { p = recovered("fault "+f.Name(), recover()) }()
 	detail, err = f.Inject(ctx, t)
 	return detail, nil, err
-}
-
-// waitUntil blocks until the wall clock reaches at or ctx ends; it reports
-// whether at was reached.
-func waitUntil(ctx context.Context, at time.Time) bool {
-	d := time.Until(at)
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // recorder assembles the Record from concurrent sources.

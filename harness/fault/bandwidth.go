@@ -63,8 +63,8 @@ func (f *Bandwidth) Pipe(ctx context.Context, c Chunk, next func(Chunk) error) e
 			return err
 		}
 		data = data[n:]
-		if err := sleepUntil(ctx, time.Now().Add(time.Duration(n)*time.Second/time.Duration(f.Rate))); err != nil {
-			return err
+		if !harness.SleepUntil(ctx, time.Now().Add(time.Duration(n)*time.Second/time.Duration(f.Rate))) {
+			return ctx.Err()
 		}
 	}
 	return nil

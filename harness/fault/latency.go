@@ -68,8 +68,8 @@ func (f *Latency) Pipe(ctx context.Context, c Chunk, next func(Chunk) error) err
 	if f.Jitter > 0 {
 		d += time.Duration(rand.Int64N(2*int64(f.Jitter)+1)) - f.Jitter
 	}
-	if err := sleepUntil(ctx, c.Read.Add(d)); err != nil {
-		return err
+	if !harness.SleepUntil(ctx, c.Read.Add(d)) {
+		return ctx.Err()
 	}
 	return next(c)
 }

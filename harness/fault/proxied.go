@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"sync"
-	"time"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
@@ -128,20 +127,4 @@ func healToxic(t harness.Target, fault string, tox Toxic) error {
 	}
 	p.Remove(tox)
 	return nil
-}
-
-// sleepUntil waits for the wall clock to reach at, or for ctx to end.
-func sleepUntil(ctx context.Context, at time.Time) error {
-	d := time.Until(at)
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

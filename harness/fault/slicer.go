@@ -59,8 +59,8 @@ func (f *Slicer) Pipe(ctx context.Context, c Chunk, next func(Chunk) error) erro
 	}
 	for i := 0; i < len(c.Data); i += f.Size {
 		if i > 0 && f.Delay > 0 {
-			if err := sleepUntil(ctx, time.Now().Add(f.Delay)); err != nil {
-				return err
+			if !harness.SleepUntil(ctx, time.Now().Add(f.Delay)) {
+				return ctx.Err()
 			}
 		}
 		p := c

@@ -152,7 +152,7 @@ func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 		l := MeasureLevel(ops, held)
 		held = l.Sessions
 		if c.Knee != nil {
-			if !sleepCtx(ctx, c.Every) {
+			if !harness.Sleep(ctx, c.Every) {
 				return nil
 			}
 			mark := harness.LevelMark{Target: t.Name(), Sessions: held, Start: levelStart, End: time.Now(),
@@ -170,7 +170,7 @@ func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 		if bad, _ := c.Degraded(l); bad {
 			return nil // the level that broke is in the Record; stop adding
 		}
-		if !sleepCtx(ctx, c.Every) {
+		if !harness.Sleep(ctx, c.Every) {
 			return nil
 		}
 	}
@@ -200,7 +200,7 @@ type Typist interface {
 func probe(ctx context.Context, env harness.Env, target, user string, ty Typist, every time.Duration) {
 	for i := 0; ; i++ {
 		d := every * time.Duration(75+(i*37)%50) / 100 // spread the probes of many sessions
-		if !sleepCtx(ctx, d) {
+		if !harness.Sleep(ctx, d) {
 			return
 		}
 		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)

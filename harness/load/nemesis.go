@@ -37,7 +37,7 @@ func (n *Nemesis) Run(ctx context.Context, env harness.Env) error {
 		record(w)
 		return fmt.Errorf("nemesis %s: %w", n.Fault.Name(), err)
 	}
-	sleepCtx(ctx, n.Hold)
+	harness.Sleep(ctx, n.Hold)
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	if err := n.Fault.Heal(hctx, t); err != nil {

@@ -111,7 +111,7 @@ func (r *Ramp) Run(ctx context.Context, env harness.Env) error {
 	begin := time.Now()
 	var wg sync.WaitGroup
 	for i, at := range r.starts() {
-		if !sleepCtx(ctx, time.Until(begin.Add(at))) {
+		if !harness.Sleep(ctx, time.Until(begin.Add(at))) {
 			break
 		}
 		u := users[i%len(users)]

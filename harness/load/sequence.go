@@ -48,6 +48,6 @@ var _ harness.Executor = (*Pause)(nil)
 func (p *Pause) Name() string { return "pause(" + p.For.String() + ")" }
 
 func (p *Pause) Run(ctx context.Context, _ harness.Env) error {
-	sleepCtx(ctx, p.For)
+	harness.Sleep(ctx, p.For)
 	return nil
 }

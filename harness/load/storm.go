@@ -95,7 +95,7 @@ func (s *ReconnectStorm) Run(ctx context.Context, env harness.Env) error {
 	}
 	if s.Rounds {
 		for i := 0; i < s.Cycles && ctx.Err() == nil; i++ {
-			if i > 0 && !sleepCtx(ctx, s.Think) {
+			if i > 0 && !harness.Sleep(ctx, s.Think) {
 				break
 			}
 			var wg sync.WaitGroup
@@ -113,7 +113,7 @@ func (s *ReconnectStorm) Run(ctx context.Context, env harness.Env) error {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < s.Cycles && ctx.Err() == nil; i++ {
-				if i > 0 && !sleepCtx(ctx, s.Think) {
+				if i > 0 && !harness.Sleep(ctx, s.Think) {
 					return
 				}
 				cycle(u)

@@ -211,7 +211,10 @@ func runCases(t *testing.T, mk func(Config) harness.Checker, cases []checkCase) 
 			v := one(t, mk(cfg), tc.build().record())
 			expect(t, v, tc.want)
 			for k, want := range tc.metrics {
-				if got := v.Metrics[k]; got != want {
+				// A missing metric is an error, not a zero.
+				if got, ok := v.Metrics[k]; !ok {
+					t.Errorf("metric %s missing (%v)", k, v.Metrics)
+				} else if got != want {
 					t.Errorf("metric %s = %v, want %v (%v)", k, got, want, v.Metrics)
 				}
 			}

@@ -13,13 +13,7 @@ func (b *builder) pidLog(s float64, pid int, level, text string) *builder {
 }
 
 func TestVNCErrors(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		build   func() *builder
-		want    harness.Validity
-		mention string
-		metrics map[string]float64
-	}{
+	runCases(t, func(c Config) harness.Checker { return VNCErrors{Config: c} }, []checkCase{
 		{name: "clean connections", want: harness.Valid,
 			build: func() *builder {
 				return newBuilder().
@@ -87,20 +81,7 @@ func TestVNCErrors(t *testing.T) {
 			build: func() *builder {
 				return newBuilder().op(harness.OpSCP, "u1", 0, 1, harness.OK)
 			}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			v := one(t, VNCErrors{}, tc.build().record())
-			expect(t, v, tc.want)
-			if tc.mention != "" && !mentions(v, tc.mention) {
-				t.Errorf("verdict does not mention %q: %s %+v", tc.mention, v.Summary, v.Evidence)
-			}
-			for k, want := range tc.metrics {
-				if got := v.Metrics[k]; got != want {
-					t.Errorf("metric %s = %v, want %v", k, got, want)
-				}
-			}
-		})
-	}
+	})
 }
 
 func TestVNCErrorKind(t *testing.T) {

@@ -18,14 +18,7 @@ func (b *builder) reconnectScript(s float64, pid int, reap float64) *builder {
 }
 
 func TestZombies(t *testing.T) {
-	for _, tc := range []struct {
-		name    string
-		build   func() *builder
-		opts    []Option
-		want    harness.Validity
-		metrics map[string]float64
-		mention string // a word the summary or evidence must contain
-	}{
+	runCases(t, func(c Config) harness.Checker { return Zombies{Config: c} }, []checkCase{
 		{name: "healthy: every script reaped at once", want: harness.Valid,
 			build: func() *builder {
 				b := newBuilder().lab(0).session(1, 100, 10).ticks(0, 60).end(60)
@@ -121,24 +114,7 @@ func TestZombies(t *testing.T) {
 			build: func() *builder {
 				return newBuilder().lab(0).ticks(0, 30).end(30).reconnectScript(5, 1000, 6)
 			}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := NewConfig(tc.opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v := one(t, Zombies{Config: cfg}, tc.build().record())
-			expect(t, v, tc.want)
-			for k, want := range tc.metrics {
-				if got, ok := v.Metrics[k]; !ok || got != want {
-					t.Errorf("metric %s = %v (present %v), want %v", k, got, ok, want)
-				}
-			}
-			if tc.mention != "" && !mentions(v, tc.mention) {
-				t.Errorf("verdict does not mention %q: %s %+v", tc.mention, v.Summary, v.Evidence)
-			}
-		})
-	}
+	})
 }
 
 // mentions reports whether a verdict's summary or evidence contains s.

@@ -82,7 +82,7 @@ var _ = Describe("The operator's config", Label("docker"), func() {
 			Expect(diff).To(ContainElement(`sesman.ini [Globals] ReconnectScript: "reconnectwm.sh" (line 7) → "/etc/xrdp-harness/reconnectwm.sh"`))
 			Expect(diff).To(ContainElement(`sesman.ini [Logging] EnableProcessId: not set → "true"`))
 			Expect(diff).To(ContainElement(HavePrefix("reconnectwm.sh: sesman runs /etc/xrdp-harness/reconnectwm.sh")))
-			if strings.HasPrefix(version, "0.9.") {
+			if containers.FeaturesOf(version).SCPTCP {
 				// chansrv needs loopback to use its UNIX socket (lint: listen-address-chansrv).
 				Expect(diff).To(ContainElement(`sesman.ini [Globals] ListenAddress: "0.0.0.0" (line 3) → "127.0.0.1"`))
 			}

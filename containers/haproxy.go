@@ -15,6 +15,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
+	"github.com/testcontainers/testcontainers-go/wait"
 )
 
 // haproxySuite is the Debian release HAProxy comes from.
@@ -112,6 +113,7 @@ func RunHAProxy(ctx context.Context, b *Builder, netName, cfg string) (*Balancer
 			hc.PublishAllPorts = false
 		}),
 		tcnetwork.WithNetworkName(nil, netName),
+		testcontainers.WithWaitStrategy(haproxyReady{port: 3389}),
 	)
 	l := &Balancer{ctr: ctr}
 	if err != nil {
@@ -122,22 +124,28 @@ func RunHAProxy(ctx context.Context, b *Builder, netName, cfg string) (*Balancer
 		return l, fmt.Errorf("containers: haproxy port: %w", err)
 	}
 	l.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(int(mp.Num())))
-	// Ready when the published port accepts (HAProxy has bound it).
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	var d net.Dialer
-	for {
-		c, err := d.DialContext(wctx, "tcp", l.addr)
-		if err == nil {
-			c.Close()
-			return l, nil
+	return l, nil
+}
+
+// haproxyReady waits until HAProxy listens on its port inside the
+// container. A dial to the published port is not enough: Docker's proxy
+// accepts it before HAProxy has bound, then resets the connection (seen as
+// "connection reset by peer" on the first logins of the fleet spec).
+type haproxyReady struct{ port int }
+
+var _ wait.Strategy = haproxyReady{}
+
+func (h haproxyReady) WaitUntilReady(ctx context.Context, t wait.StrategyTarget) error {
+	return poll(ctx, t, 30*time.Second, fmt.Sprintf("haproxy to listen on %d", h.port), func(ctx context.Context) error {
+		out, err := readProc(ctx, t, "/proc/net/tcp", "/proc/net/tcp6")
+		if err != nil {
+			return err
 		}
-		select {
-		case <-wctx.Done():
-			return l, fmt.Errorf("containers: haproxy does not accept on %s: %w\n%s", l.addr, err, l.Logs(context.WithoutCancel(ctx)))
-		case <-time.After(200 * time.Millisecond):
+		if !listening(out, h.port) {
+			return fmt.Errorf("nothing listens on port %d yet", h.port)
 		}
-	}
+		return nil
+	})
 }
 
 // Logs is HAProxy's output (its connection log), best effort.

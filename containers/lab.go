@@ -44,7 +44,10 @@ func (l *Lab) Up(ctx context.Context) ([]harness.Target, error) {
 		return nil, errors.New("containers: lab up: no nodes")
 	}
 	var targets []harness.Target
-	var labOpts []Option
+	// One random password for the whole run, so a client that a balancer
+	// or a spread sends to any node logs in there (a given WithPassword,
+	// later in the options, still wins).
+	labOpts := []Option{WithPassword(randomPassword())}
 	if !l.SharedNetwork {
 		name, err := createLabNetwork(ctx)
 		if err != nil {

@@ -130,7 +130,8 @@ func WithUserPrefix(p string) Option {
 }
 
 // WithPassword sets every test user's password (default: a random one per
-// container, so no other container or host can log in as a test user).
+// run — a Lab gives all its nodes the same one — so no other run, container
+// or host can log in as a test user).
 func WithPassword(p string) Option {
 	return func(c *config) error {
 		if p == "" || strings.ContainsAny(p, ":\n\r") {

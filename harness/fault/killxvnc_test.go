@@ -10,7 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
-	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/fakeclient"
 	"github.com/xrdp-harness/xrdp-harness/harness/fault"
 )
 
@@ -53,13 +53,13 @@ var _ = Describe("KillXvnc", func() {
 		Expect(logOf(ctx, srv, containers.SesmanLog)).To(ContainSubstring("++ reconnected session: username user1, display :10.0"))
 		Expect(logOf(ctx, srv, containers.SesmanLog)).NotTo(ContainSubstring("++ terminated session"))
 		res := rdpLogin(ctx, srv.RDPAddr(), srv.Users()[0], 30*time.Second)
-		Expect(res.Outcome).NotTo(Equal(harness.OK))
+		Expect(res.Outcome).NotTo(Equal(fakeclient.OK))
 		Eventually(logFn(srv, containers.XrdpLog)).WithContext(ctx).Should(ContainSubstring("VNC error - problem connecting"))
 		report("kill-xvnc", "Xvnc :10 zombie under session child %d; reconnect -> display 10; RDP login %s/%s; xrdp: VNC error - problem connecting",
 			x.PPID, res.Outcome, res.Reason)
 
 		By("a user whose X server lives still logs in")
-		Expect(rdpLogin(ctx, srv.RDPAddr(), srv.Users()[1], 30*time.Second).Outcome).To(Equal(harness.OK))
+		Expect(rdpLogin(ctx, srv.RDPAddr(), srv.Users()[1], 30*time.Second).Outcome).To(Equal(fakeclient.OK))
 
 		By("All kills the rest; a display with no Xvnc is an error that names the live ones")
 		_, err = (&fault.KillXvnc{Display: 12}).Inject(ctx, srv)

@@ -33,7 +33,7 @@ var _ = Describe("Network faults through a Proxied lab", Label("docker"), func()
 	}, NodeTimeout(3*time.Minute))
 
 	It("blackhole: logins end as info/timeout, and succeed again after Heal", func(ctx SpecContext) {
-		Expect(rdpLogin(ctx, t.RDPAddr(), t.Users()[0], 30*time.Second).Outcome).To(Equal(harness.OK))
+		Expect(rdpLogin(ctx, t.RDPAddr(), t.Users()[0], 30*time.Second).Outcome).To(Equal(fakeclient.OK))
 		received := strings.Count(logOf(ctx, srv, containers.XrdpLog), "connection received")
 
 		f := &fault.Blackhole{}
@@ -41,12 +41,12 @@ var _ = Describe("Network faults through a Proxied lab", Label("docker"), func()
 		Expect(err).NotTo(HaveOccurred())
 		Expect(detail).To(HavePrefix("blackhole both ways at proxy " + t.RDPAddr()))
 		res := rdpLogin(ctx, t.RDPAddr(), t.Users()[1], 5*time.Second)
-		Expect(res.Outcome).To(Equal(harness.Info))
+		Expect(res.Outcome).To(Equal(fakeclient.Info))
 		Expect(res.Reason).To(Equal(fakeclient.ReasonTimeout))
 		Expect(strings.Count(logOf(ctx, srv, containers.XrdpLog), "connection received")).To(Equal(received), "a held connection reached xrdp")
 
 		Expect(f.Heal(ctx, t)).To(Succeed())
-		Expect(rdpLogin(ctx, t.RDPAddr(), t.Users()[1], 30*time.Second).Outcome).To(Equal(harness.OK))
+		Expect(rdpLogin(ctx, t.RDPAddr(), t.Users()[1], 30*time.Second).Outcome).To(Equal(fakeclient.OK))
 	}, SpecTimeout(2*time.Minute))
 
 	It("reset-peer: a connected client is cut off, xrdp keeps the session, the user reconnects after Heal", func(ctx SpecContext) {
@@ -73,10 +73,10 @@ var _ = Describe("Network faults through a Proxied lab", Label("docker"), func()
 		Eventually(func(ctx context.Context) bool { _, ok := findProc(ps(ctx, srv), child); return ok }).WithContext(ctx).WithTimeout(40*time.Second).Should(BeFalse(),
 			"xrdp's child for the reset connection lives on") // it notices after its chansrv connect retries (~16s)
 		res = rdpLogin(ctx, t.RDPAddr(), t.Users()[1], 10*time.Second)
-		Expect(res.Outcome).NotTo(Equal(harness.OK))
+		Expect(res.Outcome).NotTo(Equal(fakeclient.OK))
 
 		Expect(f.Heal(ctx, t)).To(Succeed())
-		Expect(rdpLogin(ctx, t.RDPAddr(), u, 30*time.Second).Outcome).To(Equal(harness.OK))
+		Expect(rdpLogin(ctx, t.RDPAddr(), u, 30*time.Second).Outcome).To(Equal(fakeclient.OK))
 		slog := logOf(ctx, srv, containers.SesmanLog)
 		Expect(slog).To(ContainSubstring("++ reconnected session: username user1"))
 		Expect(slog).NotTo(ContainSubstring("++ terminated session"))
@@ -90,7 +90,7 @@ var _ = Describe("Network faults through a Proxied lab", Label("docker"), func()
 		Expect(err).NotTo(HaveOccurred())
 		start := time.Now()
 		res := rdpLogin(ctx, t.RDPAddr(), t.Users()[2], 60*time.Second)
-		Expect(res.Outcome).To(Equal(harness.OK))
+		Expect(res.Outcome).To(Equal(fakeclient.OK))
 		report("latency", "login over 100±20ms each way took %v; phases %v", time.Since(start).Round(time.Millisecond), res.Phases)
 		Expect(f.Heal(ctx, t)).To(Succeed())
 	}, SpecTimeout(2*time.Minute))

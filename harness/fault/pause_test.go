@@ -9,7 +9,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/xrdp-harness/xrdp-harness/fakeclient"
-	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/fault"
 )
 
@@ -31,7 +30,7 @@ var _ = Describe("PauseContainer", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(st.Paused).To(BeTrue())
 		res := rdpLogin(ctx, srv.RDPAddr(), srv.Users()[0], 5*time.Second)
-		Expect(res.Outcome).To(Equal(harness.Info))
+		Expect(res.Outcome).To(Equal(fakeclient.Info))
 		Expect(res.Reason).To(Equal(fakeclient.ReasonTimeout))
 		report("pause-container", "login while paused: %s/%s after phases %v", res.Outcome, res.Reason, res.Phases)
 
@@ -39,6 +38,6 @@ var _ = Describe("PauseContainer", func() {
 		st, err = srv.Container().State(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(st.Paused).To(BeFalse())
-		Expect(rdpLogin(ctx, srv.RDPAddr(), srv.Users()[0], 30*time.Second).Outcome).To(Equal(harness.OK))
+		Expect(rdpLogin(ctx, srv.RDPAddr(), srv.Users()[0], 30*time.Second).Outcome).To(Equal(fakeclient.OK))
 	}, SpecTimeout(2*time.Minute))
 })

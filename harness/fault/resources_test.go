@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
+	"github.com/xrdp-harness/xrdp-harness/fakeclient"
 	"github.com/xrdp-harness/xrdp-harness/fakeclient/scp"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/fault"
@@ -79,7 +80,7 @@ var _ = Describe("Resources", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect([]any{cpus, mem, pids}).To(Equal([]any{0.0, int64(0), int64(0)}))
 		Expect(cgroupLimits(ctx, srv)).To(HaveSuffix(" max"), "pids limit lifted")
-		Expect(rdpLogin(ctx, srv.RDPAddr(), srv.Users()[0], 30*time.Second).Outcome).To(Equal(harness.OK))
+		Expect(rdpLogin(ctx, srv.RDPAddr(), srv.Users()[0], 30*time.Second).Outcome).To(Equal(fakeclient.OK))
 	}, SpecTimeout(2*time.Minute))
 
 	It("with room for three more tasks, a new session's chansrv fork fails and 0.9.21.1 sesman's kill(-1) ends the container", Label("docker"), func(ctx SpecContext) {

@@ -12,7 +12,6 @@ import (
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/fakeclient"
 	"github.com/xrdp-harness/xrdp-harness/fakeclient/scp"
-	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/fault"
 )
 
@@ -82,7 +81,7 @@ var _ = Describe("Restart", func() {
 
 		Expect(f.Heal(ctx, srv)).To(Succeed())
 		Expect(mainPID(ctx, srv, "xrdp")).NotTo(Equal(old))
-		Expect(rdpLogin(ctx, srv.RDPAddr(), srv.Users()[1], 30*time.Second).Outcome).To(Equal(harness.OK))
+		Expect(rdpLogin(ctx, srv.RDPAddr(), srv.Users()[1], 30*time.Second).Outcome).To(Equal(fakeclient.OK))
 		Expect(conn.Done()).NotTo(BeClosed(), "the client lost its connection")
 		report("restart xrdp", "SIGKILL main xrdp: the connected client's xrdp child %d lives on under init, its connection stays up; pid file stale until heal", child)
 	}, SpecTimeout(3*time.Minute))

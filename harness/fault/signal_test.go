@@ -9,7 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
-	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/fakeclient"
 	"github.com/xrdp-harness/xrdp-harness/harness/fault"
 )
 
@@ -42,7 +42,7 @@ var _ = Describe("Signal", func() {
 		detail, err = (&fault.Signal{Process: "xrdp", Sig: "HUP"}).Inject(ctx, srv)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(detail).To(Equal(fmt.Sprintf("SIGHUP xrdp pid %d", xrdp)))
-		Expect(rdpLogin(ctx, srv.RDPAddr(), srv.Users()[1], 30*time.Second).Outcome).To(Equal(harness.OK))
+		Expect(rdpLogin(ctx, srv.RDPAddr(), srv.Users()[1], 30*time.Second).Outcome).To(Equal(fakeclient.OK))
 		Expect(mainPID(ctx, srv, "xrdp")).To(Equal(xrdp))
 
 		By("SIGTERM to sesman: it exits, its session children live on under init")
@@ -64,7 +64,7 @@ var _ = Describe("Signal", func() {
 		Expect(liveXvnc(ctx, srv)).To(HaveLen(2))
 		started := time.Now()
 		res := rdpLogin(ctx, srv.RDPAddr(), srv.Users()[1], 40*time.Second)
-		Expect(res.Outcome).NotTo(Equal(harness.OK))
+		Expect(res.Outcome).NotTo(Equal(fakeclient.OK))
 		Expect(logOf(ctx, srv, containers.XrdpLog)).To(ContainSubstring("Error connecting to sesman on 127.0.0.1:3350"))
 		report("signal", "HUP sesman: reload; HUP xrdp: ignored; TERM sesman: exits, %d session children adopted by init, Xvnc live; RDP login then %s/%s after %v (xrdp: Error connecting to sesman)",
 			orphans, res.Outcome, res.Reason, time.Since(started).Round(time.Second))

@@ -10,7 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
-	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/fakeclient"
 	"github.com/xrdp-harness/xrdp-harness/harness/fault"
 )
 
@@ -77,7 +77,7 @@ var _ = Describe("SquatPort", func() {
 
 		By("sesman gives display 118 out anyway; xrdp reaches the squatter instead of Xvnc")
 		res := rdpLogin(ctx, srv.RDPAddr(), srv.Users()[0], 30*time.Second)
-		Expect(res.Outcome).NotTo(Equal(harness.OK))
+		Expect(res.Outcome).NotTo(Equal(fakeclient.OK))
 		xlog := logOf(ctx, srv, containers.XrdpLog)
 		Expect(xlog).To(ContainSubstring("login successful for user user1 on display 118"))
 		Expect(xlog).To(ContainSubstring("VNC connecting to 127.0.0.1 6018"))
@@ -94,7 +94,7 @@ var _ = Describe("SquatPort", func() {
 
 		By("after Heal display 118 works")
 		Expect(f.Heal(ctx, srv)).To(Succeed())
-		Expect(rdpLogin(ctx, srv.RDPAddr(), srv.Users()[1], 30*time.Second).Outcome).To(Equal(harness.OK))
+		Expect(rdpLogin(ctx, srv.RDPAddr(), srv.Users()[1], 30*time.Second).Outcome).To(Equal(fakeclient.OK))
 		Expect(liveXvnc(ctx, srv)).To(HaveKey(118))
 	}, SpecTimeout(3*time.Minute))
 })

@@ -177,9 +177,9 @@ func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 	return nil
 }
 
-// overKnee judges the levels so far on the responses recorded so far (the
-// baseline of the test so far: it only falls as samples come in, so the
-// figure taken after the run is never above where the run stopped).
+// overKnee judges the levels so far on the responses recorded so far, with
+// the baseline of the test so far; the figure taken after the run uses the
+// whole test's baseline, so it can differ from where the run stopped.
 func (c *Capacity) overKnee(env harness.Env, marks []harness.LevelMark) bool {
 	var rec harness.Record
 	if env.Responses != nil {

@@ -26,7 +26,7 @@ type Lab struct {
 
 	mu      sync.Mutex
 	servers []*Server
-	network string // made by Up, removed by Down
+	down    harness.Teardown // what Up made, for Down
 }
 
 // Node is one server of a lab.
@@ -53,9 +53,7 @@ func (l *Lab) Up(ctx context.Context) ([]harness.Target, error) {
 		if err != nil {
 			return nil, fmt.Errorf("containers: lab up: %w", err)
 		}
-		l.mu.Lock()
-		l.network = name
-		l.mu.Unlock()
+		l.down.Add(func(ctx context.Context) error { return removeLabNetwork(ctx, name) })
 		labOpts = append(labOpts, WithNetworks(name))
 	}
 	for i, n := range l.Nodes {
@@ -65,6 +63,7 @@ func (l *Lab) Up(ctx context.Context) ([]harness.Target, error) {
 			l.mu.Lock()
 			l.servers = append(l.servers, srv)
 			l.mu.Unlock()
+			l.down.Add(srv.Terminate)
 		}
 		if err != nil {
 			return targets, fmt.Errorf("containers: lab up: node %d (%s): %w", i, n.Version, err)
@@ -74,20 +73,13 @@ func (l *Lab) Up(ctx context.Context) ([]harness.Target, error) {
 	return targets, nil
 }
 
-// Down removes every server Up started; safe to call twice.
+// Down removes every server Up started, then the lab's network; safe to
+// call twice.
 func (l *Lab) Down(ctx context.Context) error {
 	l.mu.Lock()
-	servers, netName := l.servers, l.network
-	l.servers, l.network = nil, ""
+	l.servers = nil
 	l.mu.Unlock()
-	var errs []error
-	for _, s := range servers {
-		errs = append(errs, s.Terminate(ctx))
-	}
-	if netName != "" {
-		errs = append(errs, removeLabNetwork(ctx, netName))
-	}
-	return errors.Join(errs...)
+	return l.down.Down(ctx)
 }
 
 // Servers are the lab's running servers.

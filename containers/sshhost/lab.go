@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
@@ -14,8 +13,7 @@ import (
 type Lab struct {
 	Hosts []Config
 
-	mu    sync.Mutex
-	hosts []*Host
+	down harness.Teardown
 }
 
 var _ harness.Lab = (*Lab)(nil)
@@ -44,9 +42,7 @@ func (l *Lab) Up(ctx context.Context) ([]harness.Target, error) {
 	for _, c := range l.Hosts {
 		h, err := Connect(ctx, c)
 		if h != nil {
-			l.mu.Lock()
-			l.hosts = append(l.hosts, h)
-			l.mu.Unlock()
+			l.down.Add(h.Close)
 		}
 		if err != nil {
 			return targets, err
@@ -57,14 +53,4 @@ func (l *Lab) Up(ctx context.Context) ([]harness.Target, error) {
 }
 
 // Down cleans every host up; safe to call twice.
-func (l *Lab) Down(ctx context.Context) error {
-	l.mu.Lock()
-	hosts := l.hosts
-	l.hosts = nil
-	l.mu.Unlock()
-	var errs []error
-	for _, h := range hosts {
-		errs = append(errs, h.Close(ctx))
-	}
-	return errors.Join(errs...)
-}
+func (l *Lab) Down(ctx context.Context) error { return l.down.Down(ctx) }

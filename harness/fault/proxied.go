@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"sync"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
@@ -26,14 +25,14 @@ func Proxied(lab harness.Lab) harness.Lab {
 }
 
 type proxiedLab struct {
-	lab     harness.Lab
-	mu      sync.Mutex
-	proxies []*Proxy
+	lab  harness.Lab
+	down harness.Teardown
 }
 
 var _ harness.Lab = (*proxiedLab)(nil)
 
 func (l *proxiedLab) Up(ctx context.Context) ([]harness.Target, error) {
+	l.down.Add(l.lab.Down) // after a failed Up too: Down removes what did start
 	targets, err := l.lab.Up(ctx)
 	wrapped := make([]harness.Target, 0, len(targets))
 	for _, t := range targets {
@@ -41,27 +40,14 @@ func (l *proxiedLab) Up(ctx context.Context) ([]harness.Target, error) {
 		if perr != nil {
 			return wrapped, errors.Join(err, fmt.Errorf("fault: proxied lab: target %s: %w", t.Name(), perr))
 		}
-		l.mu.Lock()
-		l.proxies = append(l.proxies, p)
-		l.mu.Unlock()
+		l.down.Add(func(context.Context) error { return p.Close() })
 		wrapped = append(wrapped, &ProxiedTarget{Target: t, proxy: p})
 	}
 	return wrapped, err
 }
 
 // Down closes the proxies, then brings the wrapped lab down.
-func (l *proxiedLab) Down(ctx context.Context) error {
-	l.mu.Lock()
-	proxies := l.proxies
-	l.proxies = nil
-	l.mu.Unlock()
-	var errs []error
-	for _, p := range proxies {
-		errs = append(errs, p.Close())
-	}
-	errs = append(errs, l.lab.Down(ctx))
-	return errors.Join(errs...)
-}
+func (l *proxiedLab) Down(ctx context.Context) error { return l.down.Down(ctx) }
 
 // ProxiedTarget is a target reached through a Proxy: RDPAddr is the
 // proxy's, everything else is the wrapped target's.

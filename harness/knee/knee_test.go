@@ -204,6 +204,7 @@ func TestFromRecordSumsOperations(t *testing.T) {
 		Levels: []harness.LevelMark{{Target: "x", Sessions: 2, Start: at(0), End: at(30), Logins: 2},
 			{Target: "x", Sessions: 4, Start: at(30), End: at(60), Logins: 2, Failed: 1}},
 		Responses: []harness.Response{
+			srv(1, "warmup-cycle", 9000, ""), // the session's first cycle ended: what follows counts
 			srv(5, "desktop-start", 9000, ""), srv(8, "cycle", 7000, ""),
 			srv(9, "open", 800, ""), srv(10, "open", 1000, ""), srv(12, "type", 300, ""),
 			srv(40, "open", 2000, ""), srv(50, "type", 0, "timeout after 30s"),

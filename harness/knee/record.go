@@ -118,10 +118,10 @@ func measureResources(l *Level, ticks []harness.Tick, target string) {
 // warmUp holds when each session's first workload cycle ended (the
 // workload's "warmup-cycle" line): cold caches and each program's first
 // start make a session's first cycle slower than any later one, so its
-// operations stay out of the knee, as its desktop's start does. With no
-// warm-up line in the Record (a workload without cycles) nothing is left
-// out; otherwise a session that never finished its first cycle is still
-// warming up.
+// operations (and their failures) stay out of the knee, as its desktop's
+// start does. A session that has not finished its first cycle is still
+// warming up: so a judgement taken during the run sees what the one after
+// it sees.
 type warmUp map[[2]string]time.Time
 
 func warmUps(rs []harness.Response) warmUp {
@@ -135,7 +135,7 @@ func warmUps(rs []harness.Response) warmUp {
 }
 
 func (w warmUp) in(r harness.Response) bool {
-	if len(w) == 0 || r.Source == harness.ClientSide {
+	if r.Source == harness.ClientSide {
 		return false
 	}
 	end, ok := w[[2]string{r.Target, r.User}]

@@ -214,7 +214,7 @@ func runCases(t *testing.T, mk func(Config) harness.Checker, cases []checkCase) 
 				// A missing metric is an error, not a zero.
 				if got, ok := v.Metrics[k]; !ok {
 					t.Errorf("metric %s missing (%v)", k, v.Metrics)
-				} else if got != want {
+				} else if fmt.Sprintf("%.3f", got) != fmt.Sprintf("%.3f", want) { // to 3 decimals
 					t.Errorf("metric %s = %v, want %v (%v)", k, got, want, v.Metrics)
 				}
 			}

@@ -33,14 +33,7 @@ func TestLatency(t *testing.T) {
 		}
 		return b
 	}
-	for _, tc := range []struct {
-		name    string
-		build   func() *builder
-		opts    []Option
-		want    harness.Validity
-		metrics map[string]float64
-		mention string
-	}{
+	runCases(t, func(c Config) harness.Checker { return Latency{Config: c} }, []checkCase{
 		{name: "all ok", want: harness.Valid, build: func() *builder { return logins(10) },
 			metrics: map[string]float64{"latency_p50_s": 1.4, "latency_p90_s": 1.8, "latency_p99_s": 1.9,
 				"latency_max_s": 1.9, "error_rate": 0, "ops": 10}},
@@ -76,22 +69,5 @@ func TestLatency(t *testing.T) {
 			metrics: map[string]float64{"latency_max_s": 0.05}},
 		{name: "no ops", want: harness.Unknown,
 			build: func() *builder { return newBuilder().op(harness.OpSCP, "u1", 0, 1, harness.OK) }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := NewConfig(tc.opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v := one(t, Latency{Config: cfg}, tc.build().record())
-			expect(t, v, tc.want)
-			for k, want := range tc.metrics {
-				if got, ok := v.Metrics[k]; !ok || fmt.Sprintf("%.3f", got) != fmt.Sprintf("%.3f", want) {
-					t.Errorf("metric %s = %v, want %v (%v)", k, got, want, v.Metrics)
-				}
-			}
-			if tc.mention != "" && !mentions(v, tc.mention) {
-				t.Errorf("verdict does not mention %q: %s %+v", tc.mention, v.Summary, v.Evidence)
-			}
-		})
-	}
+	})
 }

@@ -20,14 +20,7 @@ func TestRecovery(t *testing.T) {
 	after := func(b *builder, u string, s, e float64, out harness.Outcome) *builder {
 		return b.op(harness.OpReconnect, u, s, e, out)
 	}
-	for _, tc := range []struct {
-		name    string
-		build   func() *builder
-		opts    []Option
-		want    harness.Validity
-		metrics map[string]float64
-		mention string
-	}{
+	runCases(t, func(c Config) harness.Checker { return Recovery{Config: c} }, []checkCase{
 		{name: "every user back", want: harness.Valid,
 			build: func() *builder {
 				b := before()
@@ -127,22 +120,5 @@ func TestRecovery(t *testing.T) {
 				return b.op(harness.OpSCP, "u1", 21, 22, harness.Fail)
 			},
 			mention: "no user had succeeded before it or was caught by it"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := NewConfig(tc.opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v := one(t, Recovery{Config: cfg}, tc.build().record())
-			expect(t, v, tc.want)
-			for k, want := range tc.metrics {
-				if got := v.Metrics[k]; fmt.Sprintf("%.3f", got) != fmt.Sprintf("%.3f", want) {
-					t.Errorf("metric %s = %v, want %v (%v)", k, got, want, v.Metrics)
-				}
-			}
-			if tc.mention != "" && !mentions(v, tc.mention) {
-				t.Errorf("verdict does not mention %q: %s %+v", tc.mention, v.Summary, v.Evidence)
-			}
-		})
-	}
+	})
 }

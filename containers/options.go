@@ -363,9 +363,12 @@ func WithLease(d time.Duration) Option {
 	}
 }
 
-// randomPassword is a test user's password when none is given: 128 random
+// RandomPassword is a test user's password when none is given: 128 random
 // bits, hex. It is never written into a Record or report (User carries it
-// to the clients only).
+// to the clients only). Runs of several labs (a fleet) draw one and give it
+// to each with WithPassword.
+func RandomPassword() string { return randomPassword() }
+
 func randomPassword() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)

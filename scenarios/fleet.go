@@ -102,6 +102,9 @@ func (t TargetSpec) testUsers() []string {
 // container entries): every entry's lab, behind the spread's balancer.
 func (s Spec) fleetLab(version string, opts ...containers.Option) (harness.Lab, error) {
 	var labs []harness.Lab
+	// One password for every container of the run: a balancer or the
+	// spread may send a user to any of them.
+	password := containers.WithPassword(containers.RandomPassword())
 	for i, t := range s.Targets {
 		if t.kind() == KindSSH {
 			labs = append(labs, &sshhost.Lab{Hosts: []sshhost.Config{t.sshConfig("")}})
@@ -111,7 +114,7 @@ func (s Spec) fleetLab(version string, opts ...containers.Option) (harness.Lab, 
 		if err != nil {
 			return nil, fmt.Errorf("targets[%d]: %w", i, err)
 		}
-		copts = append(append(copts, opts...), containers.WithTargetName(fmt.Sprintf("xrdp-%s-%d", version, i+1)))
+		copts = append(append(append([]containers.Option{password}, copts...), opts...), containers.WithTargetName(fmt.Sprintf("xrdp-%s-%d", version, i+1)))
 		labs = append(labs, &containers.Lab{Nodes: []containers.Node{{Version: version}}, Options: copts})
 	}
 	lab := fleet.Labs(labs...)

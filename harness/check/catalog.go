@@ -3,9 +3,9 @@ package check
 import "github.com/xrdp-harness/xrdp-harness/harness"
 
 // Default returns the whole catalog, every detector sharing one Config
-// built from opts: zombies, vnc-errors, sesman-errors, stale-sessions,
-// session-leaks, port-conflicts, recovery-time, login-latency, reconnect-affinity. The slice is
-// a fresh value each call: callers add, drop or reorder freely. The error
+// built from opts (the list below is the one place that names them;
+// scenario skips, the schema and docs/scenarios.md derive from it). The
+// slice is a fresh value each call: callers add, drop or reorder freely. The error
 // joins every bad option (the checkers are still returned, built with the
 // valid options and defaults for the rest).
 func Default(opts ...Option) ([]harness.Checker, error) {

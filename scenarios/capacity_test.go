@@ -75,7 +75,11 @@ var _ = Describe("capacity knee", Label("docker", "capacity"), Ordered, func() {
 		}
 		clientSamples := 0
 		for i, l := range k.Levels {
-			if i > 0 { // the first sessions may still be warming up in the first level
+			// The levels that decide the figure (the knee's and those past
+			// it) hold judged responses. Earlier ones may hold none: each
+			// session's first cycle is warm-up, and in half a core one Xfce
+			// cycle can outlast a 25 s level (seen on an idle machine).
+			if i >= k.Over-1 {
 				Expect(l.Responses).To(BeNumerically(">", 0), "level %d", l.Sessions)
 				Expect(l.Avg).To(BeNumerically(">", 0))
 			}

@@ -16,7 +16,7 @@ func TestFleetSpec(t *testing.T) {
 	for _, tc := range []struct{ name, yaml, want string }{
 		{"round robin over two containers", "name: f\ntargets:\n  - users: 4\n  - users: 4\n" + fleetLoad, ""},
 		{"front", "name: f\ntargets:\n  - {}\n  - {}\nspread: front\nfront: 127.0.0.1:13389\n" + fleetLoad, ""},
-		{"front off loopback", "name: f\ntargets:\n  - {}\n  - {}\nspread: front\nfront: 10.0.0.5:3389\n" + fleetLoad, "the harness dials loopback only"},
+		{"front off loopback", "name: f\ntargets:\n  - {}\n  - {}\nspread: front\nfront: 192.0.2.5:3389\n" + fleetLoad, "the harness dials loopback only"},
 		{"round robin needs the same users", "name: f\ntargets:\n  - users: 4\n  - users: 5\n" + fleetLoad, "every host needs the same users"},
 		{"one entry", "name: f\ntargets:\n  - users: 4\n" + fleetLoad, "a fleet has two or more"},
 		{"target and targets", "name: f\ntarget:\n  users: 3\ntargets:\n  - {}\n  - {}\n" + fleetLoad, "both set"},

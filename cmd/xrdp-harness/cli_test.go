@@ -52,7 +52,7 @@ var _ = Describe("bad input", func() {
 		Entry("bad comparison", []string{"run", "--scenario", "baseline", "--version", "0.9.21.1", "--version", "0.9.24", "--compare", "0.9.17:0.9.24"},
 			`-compare "0.9.17:0.9.24"`, "0.9.21.1, 0.9.24"),
 		Entry("bad format", []string{"run", "--format", "pdf"}, `unknown format "pdf"`),
-		Entry("metrics beyond loopback", []string{"run", "--metrics", "0.0.0.0:9464"}, `"0.0.0.0" is not a loopback address`),
+		Entry("metrics beyond loopback", []string{"run", "--metrics", "[::]:9464"}, `"::" is not a loopback address`),
 		Entry("metrics without a host", []string{"run", "--metrics", "9464"}, "want HOST:PORT on loopback"),
 		Entry("stray argument", []string{"clean", "now"}, `unexpected argument "now"`),
 	)

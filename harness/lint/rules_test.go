@@ -17,7 +17,7 @@ var (
 	v0101   = MustVersion("0.10.1")
 	xvncIni = ini.Parse([]byte("[Globals]\nport=3389\n[Xvnc]\nname=Xvnc\nlib=libvnc.so\nip=127.0.0.1\nport=-1\n"))
 	xorgIni = ini.Parse([]byte("[Xorg]\nname=Xorg\nlib=libxup.so\nip=127.0.0.1\nport=-1\ncode=20\n"))
-	remote  = ini.Parse([]byte("[Xvnc]\nlib=libvnc.so\nip=10.0.0.5\nport=-1\n"))
+	remote  = ini.Parse([]byte("[Xvnc]\nlib=libvnc.so\nip=192.0.2.5\nport=-1\n"))
 )
 
 // ruleCases: for every rule, configs that must trigger it (want > 0) and

@@ -1,9 +1,6 @@
 package containers
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"os"
 	"path/filepath"
@@ -28,24 +25,8 @@ func testBuilder(t *testing.T, opts ...BuilderOption) *Builder {
 // fakeTarball writes the smallest file loadTarball takes for an xrdp release.
 func fakeTarball(t *testing.T, version string) string {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for name, body := range map[string]string{
-		"xrdp-" + version + "/configure":    "#!/bin/sh\n",
-		"xrdp-" + version + "/configure.ac": "AC_INIT([xrdp], [" + version + "], [x@example.org])\n",
-	} {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body))}); err != nil {
-			t.Fatal(err)
-		}
-		tw.Write([]byte(body))
-	}
-	tw.Close()
-	zw.Close()
 	p := filepath.Join(t.TempDir(), "xrdp-"+version+".tar.gz")
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeRelease(t, p, version)
 	return p
 }
 

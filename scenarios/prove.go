@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
+	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/lint"
 	"github.com/xrdp-harness/xrdp-harness/reports"
@@ -18,55 +20,188 @@ type ProveOptions struct {
 	// Versions are the run's versions; a finding is proved on those of them
 	// it names.
 	Versions []Version
-	RunID    string
+	// ConfigDir is the operator's config directory (lint --config): every
+	// proof runs with it laid down as `run --config` does (the harness's
+	// needs layered on top), and the scenario's own target settings on top
+	// of both. "" runs the scenario as written.
+	ConfigDir string
+	RunID     string
 	// OnRun is called after each proof run (progress, partial reports).
 	OnRun func(reports.Suite)
 }
 
-// Prove runs, for each finding that names a scenario (lint.Rule.Scenario),
-// that built-in scenario on each version the finding affects, and marks
-// the finding: confirmed on a version when the run there was invalid (the
-// checkers saw the trap), not confirmed when it was valid or could not be
-// judged (the detail says which). The scenario runs as written (its own
-// target settings reach the trap); it shows that the version has the trap
-// the finding says the operator's settings walk into. It returns the
-// findings with their proofs and the suite of proof runs.
-func Prove(ctx context.Context, findings []lint.Finding, o ProveOptions) ([]lint.Finding, reports.Suite, error) {
-	out := slices.Clone(findings)
-	suite := reports.Suite{Name: "xrdp-harness lint --prove"}
-	for i, f := range out {
+// proofRun is one run a proof makes: the scenario, with the operator's
+// config, on the version it runs on (the finding's own version, or the
+// rule's stand-in build when that version cannot be built here).
+type proofRun struct {
+	finding int    // index into the findings
+	label   string // the finding's version label the proof is for
+	spec    Spec
+	on      Version
+	skip    string // why nothing runs ("" when it does)
+	note    string // the config it ran with, and any stand-in
+}
+
+// planProofs decides, without Docker, what Prove runs for each finding:
+// the rule's scenario (lint.Finding.Scenario) with target.config set to
+// the operator's directory, on each version the finding names that the
+// run has. buildable says whether a version's image can be made here
+// (a Debian package in the catalog, or a source tarball).
+func planProofs(findings []lint.Finding, o ProveOptions, buildable func(Version) bool) ([]proofRun, error) {
+	var dir *xrdpconf.Dir
+	if o.ConfigDir != "" {
+		d, err := xrdpconf.Load(o.ConfigDir)
+		if err != nil {
+			return nil, fmt.Errorf("scenarios: prove with --config: %w", err)
+		}
+		dir = d
+	}
+	var out []proofRun
+	for i, f := range findings {
 		if f.Scenario == "" {
 			continue
 		}
 		spec, err := Builtin(f.Scenario)
 		if err != nil {
-			return out, suite, fmt.Errorf("scenarios: prove %s: %w", f.Rule, err)
+			return nil, fmt.Errorf("scenarios: prove %s: %w", f.Rule, err)
 		}
+		spec.Target.Config = o.ConfigDir
 		for _, label := range f.Versions {
 			vi := slices.IndexFunc(o.Versions, func(v Version) bool { return v.Label == label })
 			if vi < 0 {
 				continue
 			}
-			v := o.Versions[vi]
-			p := lint.Proof{Version: label}
-			if !spec.AppliesTo(v.Image.Version) {
-				p.Detail = fmt.Sprintf("scenario %s does not run on %s", spec.Name, label)
-				out[i].Proofs = append(out[i].Proofs, p)
-				continue
+			pr := proofRun{finding: i, label: label, spec: spec, on: o.Versions[vi]}
+			if !buildable(pr.on) {
+				if f.StandIn == "" {
+					pr.skip = fmt.Sprintf("%s cannot be built here (no Debian package in the catalog, no source tarball given: VERSION@TARBALL)", label)
+					out = append(out, pr)
+					continue
+				}
+				si, err := ParseVersion(f.StandIn, nil)
+				if err != nil {
+					return nil, fmt.Errorf("scenarios: prove %s: stand-in %s: %w", f.Rule, f.StandIn, err)
+				}
+				pr.on = si
+				pr.note = fmt.Sprintf("%s cannot be built here (no Debian package, no tarball given): proved on %s, which carries the same defect; ", label, si.Label)
 			}
-			s, err := RunSuite(ctx, SuiteOptions{Name: suite.Name, Scenarios: []Spec{spec}, Versions: []Version{v}, Builder: o.Builder, RunID: o.RunID})
-			suite.Runs = append(suite.Runs, s.Runs...)
-			if o.OnRun != nil {
-				o.OnRun(suite)
+			if !spec.AppliesTo(pr.on.Image.Version) {
+				pr.skip = fmt.Sprintf("scenario %s does not run on %s", spec.Name, pr.on.Label)
 			}
-			if err != nil {
-				return out, suite, err
-			}
-			p.Confirmed, p.Detail = judgeProof(spec.Name, s.Runs)
-			out[i].Proofs = append(out[i].Proofs, p)
+			pr.note += configNote(spec, dir)
+			out = append(out, pr)
 		}
 	}
+	return out, nil
+}
+
+// Prove runs, for each finding that names a scenario (lint.Rule.Scenario),
+// that built-in scenario on each version the finding affects, with the
+// operator's config (ProveOptions.ConfigDir) under the scenario's own
+// settings, and marks the finding: confirmed on a version when the run
+// there was invalid (the checkers saw the trap), not confirmed when it was
+// valid or could not be judged (the detail says which, and which config
+// the run had). It returns the findings with their proofs and the suite of
+// proof runs.
+func Prove(ctx context.Context, findings []lint.Finding, o ProveOptions) ([]lint.Finding, reports.Suite, error) {
+	out := slices.Clone(findings)
+	suite := reports.Suite{Name: "xrdp-harness lint --prove"}
+	cat := containers.DefaultCatalog()
+	if o.Builder != nil {
+		cat = o.Builder.Catalog()
+	}
+	plan, err := planProofs(out, o, func(v Version) bool {
+		if v.Image.Source != nil {
+			return true
+		}
+		_, err := cat.Lookup(v.Image.Version)
+		return err == nil
+	})
+	if err != nil {
+		return out, suite, err
+	}
+	type key struct {
+		finding int
+		on      string
+	}
+	done := map[key]lint.Proof{} // several versions proved on one stand-in run once
+	for _, pr := range plan {
+		p := lint.Proof{Version: pr.label}
+		if prev, ok := done[key{pr.finding, pr.on.Label}]; ok && pr.skip == "" {
+			p.Confirmed, p.Detail = prev.Confirmed, prev.Detail
+			out[pr.finding].Proofs = append(out[pr.finding].Proofs, p)
+			continue
+		}
+		if pr.skip != "" {
+			p.Detail = pr.skip
+			out[pr.finding].Proofs = append(out[pr.finding].Proofs, p)
+			continue
+		}
+		s, err := RunSuite(ctx, SuiteOptions{Name: suite.Name, Scenarios: []Spec{pr.spec}, Versions: []Version{pr.on}, Builder: o.Builder, RunID: o.RunID})
+		suite.Runs = append(suite.Runs, s.Runs...)
+		if o.OnRun != nil {
+			o.OnRun(suite)
+		}
+		if err != nil {
+			return out, suite, err
+		}
+		p.Confirmed, p.Detail = judgeProof(pr.spec.Name, s.Runs)
+		p.Detail += "; " + pr.note
+		done[key{pr.finding, pr.on.Label}] = p
+		out[pr.finding].Proofs = append(out[pr.finding].Proofs, p)
+	}
 	return out, suite, nil
+}
+
+// configNote says which config a proof ran with: the operator's directory
+// and its files, and each setting the scenario puts on top (with the
+// operator's own value where it differs).
+func configNote(s Spec, dir *xrdpconf.Dir) string {
+	var b strings.Builder
+	if dir == nil {
+		b.WriteString("ran with the version's packaged config")
+	} else {
+		fmt.Fprintf(&b, "ran with --config %s (%s)", dir.Path, strings.Join(dir.Names(), ", "))
+	}
+	var on []string
+	for _, set := range s.Target.settings() {
+		w := fmt.Sprintf("%s [%s] %s=%s", set.File, set.Section, set.Key, set.Value)
+		if dir != nil {
+			if f := dir.Ini(set.File); f != nil {
+				if e, ok := f.Get(set.Section, set.Key); ok && e.Value != set.Value {
+					w += fmt.Sprintf(" (yours: %s, line %d)", e.Value, e.Line)
+				}
+			}
+		}
+		on = append(on, w)
+	}
+	if len(on) > 0 {
+		fmt.Fprintf(&b, ", the scenario's settings on top: %s", strings.Join(on, ", "))
+	} else if dir != nil {
+		b.WriteString(", nothing of the scenario's on top")
+	}
+	return b.String()
+}
+
+// settings are the ini keys the target section sets on top of any config
+// directory, in the order the container applies them.
+func (t TargetSpec) settings() []containers.IniSetting {
+	var out []containers.IniSetting
+	if t.DisplayOffset > 0 {
+		out = append(out, containers.IniSetting{File: "sesman.ini", Section: "Sessions", Key: "X11DisplayOffset", Value: strconv.Itoa(t.DisplayOffset)})
+	}
+	if t.MaxSessions > 0 {
+		out = append(out, containers.IniSetting{File: "sesman.ini", Section: "Sessions", Key: "MaxSessions", Value: strconv.Itoa(t.MaxSessions)})
+	}
+	if t.Policy != "" {
+		out = append(out, containers.IniSetting{File: "sesman.ini", Section: "Sessions", Key: "Policy", Value: t.Policy})
+	}
+	for _, in := range t.Ini {
+		if set, err := containers.ParseIniSetting(in); err == nil {
+			out = append(out, set)
+		}
+	}
+	return out
 }
 
 // judgeProof reads the proof run: invalid confirms the trap.

@@ -40,8 +40,12 @@ fix. Nothing is booted.
 
 With --prove, each finding that names a scenario is proved: that built-in
 scenario runs on each version the finding affects (images are built when
-missing) and the finding is marked confirmed there when the run is invalid
-(the checkers saw the trap), not confirmed otherwise.
+missing) with DIR laid down as in run --config (the harness's needs and the
+scenario's own settings on top; the proof's detail lists them), and the
+finding is marked confirmed there when the run is invalid (the checkers saw
+the trap), not confirmed otherwise. A version that cannot be built here is
+proved on the rule's stand-in build when it has one (0.9.21.1+sigchld-reap-one
+for the SIGCHLD defect of releases before 0.9.19).
 
 Exit status: 0 when no finding is at or above --fail-on, 1 when one is, 2 for bad
 input (no such directory, a file the harness does not take, a bad version), 3
@@ -133,7 +137,7 @@ func runLint(ctx context.Context, f *lintFlags, stdout, stderr io.Writer) error 
 		}
 		defer b.Close()
 		findings, _, err = scenarios.Prove(ctx, findings, scenarios.ProveOptions{Builder: b, Versions: in.images,
-			RunID: fmt.Sprintf("lint-prove-%d", time.Now().Unix())})
+			ConfigDir: in.dir.Path, RunID: fmt.Sprintf("lint-prove-%d", time.Now().Unix())})
 		if err != nil {
 			return exitCode{3, err}
 		}

@@ -62,6 +62,9 @@ type Finding struct {
 	// Scenario is the built-in scenario that shows the trap (lint --prove),
 	// "" when none does.
 	Scenario string `json:"scenario,omitempty"`
+	// StandIn is the build a proof runs on when a version the finding names
+	// cannot be built here (Rule.StandIn), "" when there is none.
+	StandIn string `json:"standIn,omitempty"`
 	// Proofs are the runs of Scenario, one per version proved.
 	Proofs []Proof `json:"proofs,omitempty"`
 }

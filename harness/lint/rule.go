@@ -13,7 +13,11 @@ type Rule struct {
 	// Scenario is the built-in scenario that shows the trap on a real
 	// server ("" when none does yet).
 	Scenario string
-	Check    func(c Config, v Version) []Finding
+	// StandIn is a harness build that carries the trap, proved on instead
+	// of an affected version that cannot be built here (scenarios.DefectBuild
+	// for releases before 0.9.19, whose tarballs are not served here).
+	StandIn string
+	Check   func(c Config, v Version) []Finding
 }
 
 // Rules is the catalog, in report order.
@@ -44,6 +48,9 @@ func Lint(c Config, versions []Version) []Finding {
 				f.Rule = r.ID
 				if f.Scenario == "" {
 					f.Scenario = r.Scenario
+				}
+				if f.StandIn == "" && f.Scenario == r.Scenario {
+					f.StandIn = r.StandIn
 				}
 				i := slices.IndexFunc(out, func(g Finding) bool {
 					return g.Rule == f.Rule && g.Setting == f.Setting && g.Message == f.Message && g.Severity == f.Severity

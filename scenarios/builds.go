@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
+	"github.com/xrdp-harness/xrdp-harness/harness/lint"
 )
 
 //go:embed patches/*.patch
@@ -19,7 +20,7 @@ var patchFiles embed.FS
 // (patches/sigchld-reap-one.patch): sesman reaps one child per signal, as
 // 0.9.17 and 0.9.18 did. It stands in for 0.9.17 where that release's
 // tarball cannot be fetched, and guards the detectors against regressions.
-const DefectBuild = "0.9.21.1+sigchld-reap-one"
+const DefectBuild = lint.DefectBuild
 
 // namedBuilds are versions known by name. The patch is embedded; its file
 // path is filled in by Materialize.

@@ -67,7 +67,9 @@ func planProofs(findings []lint.Finding, o ProveOptions, buildable func(Version)
 		}
 		spec.Target.Config = o.ConfigDir
 		for _, label := range f.Versions {
-			vi := slices.IndexFunc(o.Versions, func(v Version) bool { return v.Label == label })
+			// A source build's label drops its tarball: lint's 0.9.17@/x.tar.gz
+			// is the run's 0.9.17.
+			vi := slices.IndexFunc(o.Versions, func(v Version) bool { return v.Label == label || strings.HasPrefix(label, v.Label+"@") })
 			if vi < 0 {
 				continue
 			}

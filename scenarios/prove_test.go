@@ -3,6 +3,7 @@ package scenarios
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,5 +90,130 @@ func TestProofBadConfigDir(t *testing.T) {
 	_, err := planProofs(nil, ProveOptions{ConfigDir: filepath.Join(t.TempDir(), "missing")}, allBuildable)
 	if err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Fatalf("err %v, want one naming the directory", err)
+	}
+}
+
+// proofCases: for each rule with a proof, a config that triggers it, the
+// scenario it must run and the build it runs on (want ""), or why it is
+// not proved (a near miss that names no scenario: scenario "").
+var proofCases = []struct {
+	name      string
+	sesman    string
+	users     int
+	version   string
+	buildable bool
+	rule      string
+	scenario  string // "" : the finding has no proof
+	on        string // the build the proof runs on
+	skip      string // part of the skip reason, "" when it runs
+}{
+	{"display 118", "[Sessions]\nX11DisplayOffset=118\nMaxSessions=10\n", 0, "0.9.21.1", true, "display-port-clash", "high-display", "0.9.21.1", ""},
+	{"MaxSessions 5 for 10 users", "[Sessions]\nMaxSessions=5\n", 10, "0.9.21.1", true, "max-sessions", "max-sessions-refused", "0.9.21.1", ""},
+	{"MaxSessions 5 for 10 users on 0.10", "[Sessions]\nMaxSessions=5\n", 10, "0.10.1", true, "max-sessions", "max-sessions-refused", "0.10.1", ""},
+	{"ListenAddress 0.0.0.0", "[Globals]\nListenAddress=0.0.0.0\n[Sessions]\nMaxSessions=50\n", 0, "0.9.24", true, "listen-address-chansrv", "chansrv-tcp", "0.9.24", ""},
+	{"UBC on 0.9", "[Sessions]\nMaxSessions=50\nPolicy=UBC\n", 0, "0.9.21.1", true, "policy-reconnect-leak", "reconnect-leak", "0.9.21.1", ""},
+	{"Separate on 0.10", "[Sessions]\nMaxSessions=50\nPolicy=Separate\n", 0, "0.10.1", true, "policy-reconnect-leak", "reconnect-leak", "0.10.1", ""},
+	{"UBI: no proof (no reconnect from another address)", "[Sessions]\nMaxSessions=50\nPolicy=UBI\n", 0, "0.9.21.1", true, "policy-reconnect-leak", "", "", ""},
+	{"0.9.17 not buildable: the defect build", "[Sessions]\nMaxSessions=50\n", 0, "0.9.17", false, "sigchld-reaping", "reconnect-storm", DefectBuild, ""},
+	{"0.9.17 from a tarball: itself", "[Sessions]\nMaxSessions=50\n", 0, "0.9.17@/srv/xrdp-0.9.17.tar.gz", true, "sigchld-reaping", "reconnect-storm", "0.9.17", ""},
+	{"the defect build itself", "[Sessions]\nMaxSessions=50\n", 0, DefectBuild, true, "sigchld-reaping", "reconnect-storm", DefectBuild, ""},
+	{"display 118 on a version not built here", "[Sessions]\nX11DisplayOffset=118\nMaxSessions=10\n", 0, "0.9.17", false, "display-port-clash", "high-display", "0.9.17", "cannot be built here"},
+}
+
+func TestProofMapping(t *testing.T) {
+	for _, tc := range proofCases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := proveDir(t, tc.sesman)
+			d, err := xrdpconf.Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lv := lint.MustVersion(tc.version)
+			fs := lint.Lint(lint.Config{Sesman: d.Ini("sesman.ini"), Users: tc.users}, []lint.Version{lv})
+			fi := slices.IndexFunc(fs, func(f lint.Finding) bool { return f.Rule == tc.rule })
+			if fi < 0 {
+				t.Fatalf("no %s finding in %+v", tc.rule, fs)
+			}
+			if fs[fi].Scenario != tc.scenario {
+				t.Fatalf("%s names scenario %q, want %q", tc.rule, fs[fi].Scenario, tc.scenario)
+			}
+			vs := mustVersions(t, tc.version)
+			plan, err := planProofs(fs, ProveOptions{Versions: vs, ConfigDir: dir}, func(Version) bool { return tc.buildable })
+			if err != nil {
+				t.Fatal(err)
+			}
+			var mine []proofRun
+			for _, pr := range plan {
+				if pr.finding == fi {
+					mine = append(mine, pr)
+				}
+			}
+			if tc.scenario == "" {
+				if len(mine) != 0 {
+					t.Fatalf("a finding without a scenario planned %+v", mine)
+				}
+				return
+			}
+			if len(mine) != 1 {
+				t.Fatalf("planned %d runs for %s, want 1", len(mine), tc.rule)
+			}
+			pr := mine[0]
+			if pr.label != tc.version || pr.spec.Name != tc.scenario || pr.spec.Target.Config != dir {
+				t.Fatalf("proof for %s: %s with config %q", pr.label, pr.spec.Name, pr.spec.Target.Config)
+			}
+			if tc.skip != "" {
+				if !strings.Contains(pr.skip, tc.skip) {
+					t.Fatalf("skip %q, want %q", pr.skip, tc.skip)
+				}
+				return
+			}
+			if pr.skip != "" || pr.on.Label != tc.on {
+				t.Fatalf("runs on %s (skip %q), want %s", pr.on.Label, pr.skip, tc.on)
+			}
+			if !pr.spec.AppliesTo(pr.on.Image.Version) {
+				t.Fatalf("%s does not run on %s", pr.spec.Name, pr.on.Label)
+			}
+			if !tc.buildable && !strings.Contains(pr.note, "proved on "+tc.on) {
+				t.Fatalf("note %q does not say the stand-in", pr.note)
+			}
+			if _, _, err := pr.spec.Plan(pr.on.Image.Version); err != nil {
+				t.Fatalf("plan %s on %s: %v", pr.spec.Name, pr.on.Label, err)
+			}
+		})
+	}
+}
+
+// Every scenario and stand-in the lint catalog names exists, and every
+// rule with a proof has a case above.
+func TestLintCatalogProofs(t *testing.T) {
+	for _, r := range lint.Rules() {
+		if r.Scenario != "" {
+			if _, err := Builtin(r.Scenario); err != nil {
+				t.Errorf("rule %s: %v", r.ID, err)
+			}
+		}
+		if r.StandIn != "" {
+			v, err := ParseVersion(r.StandIn, nil)
+			if err != nil || v.Image.Source == nil {
+				t.Errorf("rule %s: stand-in %s is not a build the harness makes: %+v %v", r.ID, r.StandIn, v, err)
+			}
+		}
+	}
+	for _, rule := range []string{"display-port-clash", "max-sessions", "listen-address-chansrv", "policy-reconnect-leak", "sigchld-reaping"} {
+		if !slices.ContainsFunc(proofCases, func(c struct {
+			name      string
+			sesman    string
+			users     int
+			version   string
+			buildable bool
+			rule      string
+			scenario  string
+			on        string
+			skip      string
+		}) bool {
+			return c.rule == rule && c.scenario != ""
+		}) {
+			t.Errorf("rule %s: no proof case", rule)
+		}
 	}
 }

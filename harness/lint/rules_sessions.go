@@ -5,9 +5,13 @@ import (
 	"strings"
 )
 
+// maxSessionsRule rests on xrdp v0.9.21.1 sesman/session.c:464-467 and
+// sesman/config.c:310, and v0.10.1 sesman/scp_process.c:451-452. Its proof,
+// max-sessions-refused, logs three users in at once under MaxSessions=2.
 var maxSessionsRule = Rule{
-	ID:      "max-sessions",
-	Summary: "MaxSessions below the users that log in (0.9.x: 0 or unset refuses every login)",
+	ID:       "max-sessions",
+	Summary:  "MaxSessions below the users that log in (0.9.x: 0 or unset refuses every login)",
+	Scenario: "max-sessions-refused",
 	Check: func(c Config, v Version) []Finding {
 		ms := maxSessions(c)
 		f := Finding{Severity: Error, Setting: ms.String(), Evidence: []string{
@@ -32,9 +36,15 @@ var maxSessionsRule = Rule{
 	},
 }
 
+// listenAddressChansrv rests on xrdp v0.9.21.1 sesman/chansrv/chansrv_config.c
+// (use_unix_socket only for 127.0.0.1), sesman/chansrv/chansrv.c (TCP
+// 7200+display otherwise) and xrdp/xrdp_mm.c (xrdp dials the UNIX socket
+// for a local session). Its proof, chansrv-tcp, sets ListenAddress=0.0.0.0
+// and judges the login time.
 var listenAddressChansrv = Rule{
-	ID:      "listen-address-chansrv",
-	Summary: "0.9.x sesman ListenAddress other than 127.0.0.1 moves chansrv to TCP and stalls logins ≈ 16 s",
+	ID:       "listen-address-chansrv",
+	Summary:  "0.9.x sesman ListenAddress other than 127.0.0.1 moves chansrv to TCP and stalls logins ≈ 16 s",
+	Scenario: "chansrv-tcp",
 	Check: func(c Config, v Version) []Finding {
 		if v.newSesman() {
 			return nil

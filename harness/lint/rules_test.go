@@ -82,6 +82,8 @@ var ruleCases = []struct {
 
 	{"sigchld-reaping", "0.9.17", Config{}, v0917, Error, "one child per SIGCHLD"},
 	{"sigchld-reaping", "near miss: 0.9.19", Config{}, v0919, 0, ""},
+	{"sigchld-reaping", "the harness's defect build", Config{}, MustVersion(DefectBuild), Error, "one child per SIGCHLD"},
+	{"sigchld-reaping", "near miss: stock 0.9.21.1", Config{}, v09211, 0, ""},
 
 	{"unread-lines", "key before any section", Config{Sesman: sesman("MaxSessions=5", "[Sessions]", "MaxSessions=50")}, v09211, Error, "line 1: outside any [section]"},
 	{"unread-lines", "near miss: comments before the first section", Config{Sesman: sesman("; MaxSessions=5", "[Sessions]", "MaxSessions=50")}, v09211, 0, ""},

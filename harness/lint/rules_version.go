@@ -9,17 +9,32 @@ import (
 // fixedReaping is the first release whose sesman reaps every exited child.
 var fixedReaping = MustVersion("0.9.19")
 
+// DefectBuild is the harness's 0.9.21.1 with the SIGCHLD fix reverted
+// (scenarios.DefectBuild, scenarios/patches/sigchld-reap-one.patch): its
+// sesman reaps one child per signal as 0.9.17 did, so the rule applies to it
+// and proofs of older releases, whose tarballs are not served here, run on it.
+const DefectBuild = "0.9.21.1+sigchld-reap-one"
+
 var sigchldReaping = Rule{
-	ID:       "sigchld-reaping",
-	Summary:  "sesman before 0.9.19 reaps one child per SIGCHLD: zombies pile up and ended sessions go unnoticed",
-	Scenario: "sigchld-loss",
+	ID:      "sigchld-reaping",
+	Summary: "sesman before 0.9.19 reaps one child per SIGCHLD: zombies pile up and ended sessions go unnoticed",
+	// reconnect-storm aligns the reconnect scripts' exits so their SIGCHLDs
+	// merge: the version's own reaping is judged (zombies, stale sessions,
+	// VNC errors), no fault injected; measured invalid on DefectBuild and
+	// valid on 0.9.21.1 (scenarios/scenarios_test.go).
+	Scenario: "reconnect-storm",
+	StandIn:  DefectBuild,
 	Check: func(c Config, v Version) []Finding {
-		if !v.Less(fixedReaping) {
+		setting := fmt.Sprintf("xrdp %s", v.Label)
+		switch {
+		case v.Label == DefectBuild:
+			setting += " (0.9.21.1 with the fix of #2146/#2151/#2168 reverted)"
+		case !v.Less(fixedReaping):
 			return nil
 		}
 		return one(Finding{
 			Severity: Error,
-			Setting:  fmt.Sprintf("xrdp %s", v.Label),
+			Setting:  setting,
 			Message:  "sesman reaps one child per SIGCHLD: when children exit together (reconnect scripts, sessions ending at once) zombies accumulate, a session's end can go unnoticed, users are \"reconnected\" to a dead display (VNC error) and the session count never drops until MaxSessions",
 			Evidence: []string{
 				"xrdp v0.9.17 sesman/sig.c sig_sesman_session_end: one pid = g_waitchild() per signal",

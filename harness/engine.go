@@ -105,6 +105,9 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (out *Record, outErr
 		down()
 		r := rec.snapshot()
 		r.Ended = ended
+		if f, ok := plan.Lab.(RecordFinisher); ok {
+			f.FinishRecord(&r)
+		}
 		if err == nil && ctx.Err() != nil {
 			err = ctx.Err()
 		}

@@ -52,3 +52,32 @@ func TestLoadFailedIsTyped(t *testing.T) {
 		})
 	}
 }
+
+// finishingLab is fakeLab with a RecordFinisher that sees the whole Record.
+type finishingLab struct {
+	fakeLab
+	saw *int // ops in the Record it was given
+}
+
+func (l finishingLab) FinishRecord(r *Record) {
+	*l.saw = len(r.Ops)
+	r.Notes = append(r.Notes, "finished")
+}
+
+// TestRecordFinisherSeesTheWholeRecord: a lab that finishes Records is
+// given the Record after the load, with every op in, and its changes are
+// what Run returns.
+func TestRecordFinisherSeesTheWholeRecord(t *testing.T) {
+	saw := -1
+	plan := Plan{Name: "x", Lab: finishingLab{saw: &saw}, Load: []Executor{execFunc(func(_ context.Context, e Env) error {
+		e.Ops.Add(Op{Target: "t1", Kind: OpLogin, Outcome: OK})
+		return nil
+	})}}
+	rec, err := Run(t.Context(), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saw != 1 || len(rec.Notes) != 1 || rec.Notes[0] != "finished" {
+		t.Errorf("finisher saw %d ops, Record notes %q; want 1 op and its note", saw, rec.Notes)
+	}
+}

@@ -66,7 +66,7 @@ type Panic struct {
 type TargetInfo struct {
 	Name    string `json:"name"`    // node name used by every event of this target
 	Version string `json:"version"` // upstream xrdp version, e.g. "0.9.21.1"
-	Flavour string `json:"flavour"` // "debian" or "source"
+	Flavour string `json:"flavour"` // "debian", "source", "host" (ssh) or FlavourFront
 	Image   string `json:"image"`
 	// Sesman settings that checkers need to judge counts and ports.
 	Policy        string `json:"policy"`
@@ -86,6 +86,11 @@ type TargetInfo struct {
 	// server: empty when the operator gave none or nothing changed.
 	Layered []ConfigChange `json:"layered,omitempty"`
 }
+
+// FlavourFront is the Flavour of a balancer in front of a fleet's hosts
+// (harness/fleet): clients dial it, it has no processes or logs of its own,
+// and checkers judge the hosts behind it.
+const FlavourFront = "front"
 
 // ConfigChange is one difference between an operator's config file and
 // the file the server ran with.
@@ -141,8 +146,13 @@ const (
 
 // Op is one client operation with its timing and outcome.
 type Op struct {
-	ID      int       `json:"id"`
-	Target  string    `json:"target"`
+	ID     int    `json:"id"`
+	Target string `json:"target"`
+	// Via is the balancer in front of a fleet (a target of Flavour
+	// FlavourFront) the op went through; Target is then the host behind it
+	// that served the connection (fleet.Attribute). Empty: the op dialled
+	// Target itself, or no host could be found and Target is the front.
+	Via     string    `json:"via,omitempty"`
 	User    string    `json:"user"`
 	Client  string    `json:"client,omitempty"` // RDP client name; xrdp logs it, so server lines can be matched
 	Kind    OpKind    `json:"kind"`

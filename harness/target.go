@@ -42,3 +42,12 @@ type Lab interface {
 	// cancelled Up and when called twice.
 	Down(ctx context.Context) error
 }
+
+// RecordFinisher is a Lab that completes the Record once the run is over:
+// the lab is down and every op, event and log line is in. The engine calls
+// it on every Record it returns, partial ones too. A balancer in front of a
+// fleet (harness/fleet) uses it to name, for each op, the host behind it
+// that served the connection.
+type RecordFinisher interface {
+	FinishRecord(r *Record)
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/check"
+	"github.com/xrdp-harness/xrdp-harness/harness/fleet"
 	"github.com/xrdp-harness/xrdp-harness/reports"
 	"github.com/xrdp-harness/xrdp-harness/scenarios"
 )
@@ -208,6 +209,9 @@ func rejudge(r reports.Run, spec scenarios.Spec) (reports.Run, error) {
 	if err != nil {
 		return r, err
 	}
+	// A fleet's ops saved on its front (a Record from before the engine
+	// attributed them) go to the hosts that served them; a no-op otherwise.
+	fleet.Attribute(rec, 0)
 	var verdicts []harness.Verdict
 	for _, c := range checkers {
 		verdicts = append(verdicts, harness.SafeCheck(c, rec)...)

@@ -21,6 +21,10 @@ import (
 // failed login), or p99 is above Config.MaxP99 when that is set.
 //
 // Unknown: no op to measure.
+//
+// A fleet's front (Flavour harness.FlavourFront) gets a verdict of its own
+// only when ops stayed on it (fleet.Attribute found no host that logged
+// them): logins that never reached a host, which the hosts cannot judge.
 type Latency struct{ Config Config }
 
 var _ harness.Checker = Latency{}
@@ -30,7 +34,14 @@ func (Latency) Name() string { return "login-latency" }
 
 // Check returns one verdict per target.
 func (c Latency) Check(r *harness.Record) []harness.Verdict {
-	return perTarget(r, c.Name(), c.Config, c.check)
+	out := perTarget(r, c.Name(), c.Config, c.check)
+	if r != nil {
+		cfg := c.Config.withDefaults()
+		for _, f := range frontsWithOps(r) {
+			out = append(out, c.check(r, f, cfg))
+		}
+	}
+	return out
 }
 
 // percentile is the nearest-rank q-quantile of sorted ds.

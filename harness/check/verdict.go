@@ -10,12 +10,19 @@ import (
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
-// targetNames lists the targets a Record speaks of: those declared in
-// Targets, in order, then any other name its events carry, sorted.
+// targetNames lists the hosts a Record speaks of: those declared in
+// Targets, in order, then any other name its events carry, sorted. A
+// balancer in front of a fleet (Flavour harness.FlavourFront) is not a
+// host: it has no processes or logs, and its ops are the hosts' once
+// attributed (fleet.Attribute); see frontsWithOps for what stays on it.
 func targetNames(r *harness.Record) []string {
 	var names []string
 	seen := map[string]bool{}
 	for _, t := range r.Targets {
+		if t.Flavour == harness.FlavourFront {
+			seen[t.Name] = true
+			continue
+		}
 		if !seen[t.Name] {
 			seen[t.Name] = true
 			names = append(names, t.Name)
@@ -51,6 +58,22 @@ func targetNames(r *harness.Record) []string {
 	}
 	slices.Sort(extra)
 	return append(names, extra...)
+}
+
+// frontsWithOps lists the fronts (Flavour harness.FlavourFront) that still
+// hold ops: connections no host logged, which only the ops themselves can
+// judge.
+func frontsWithOps(r *harness.Record) []string {
+	var out []string
+	for _, t := range r.Targets {
+		if t.Flavour != harness.FlavourFront || slices.Contains(out, t.Name) {
+			continue
+		}
+		if slices.ContainsFunc(r.Ops, func(op harness.Op) bool { return op.Target == t.Name }) {
+			out = append(out, t.Name)
+		}
+	}
+	return out
 }
 
 // targetInfo returns the declared TargetInfo of name (zero when undeclared).

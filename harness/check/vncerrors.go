@@ -61,9 +61,14 @@ func vncErrorKind(msg string) string {
 	return ""
 }
 
-// clientName reads NAME from "Connected client computer name: NAME" (the
-// capital differs between versions).
-func clientName(msg string) (string, bool) {
+// ClientName reads NAME from xrdp's "Connected client computer name: NAME"
+// (the capital differs between versions), given the message of a log line
+// (ParseLine(text).Msg). xrdp logs it once per RDP connection, at INFO, when
+// it reads the client core data of the MCS Connect Initial
+// (libxrdp/xrdp_sec.c, xrdp_sec_process_mcs_data_CS_CORE; the line as
+// v0.9.21.1 writes it: testdata/storm-0.9.21.1.json). The harness's
+// clients send a name unique within a run.
+func ClientName(msg string) (string, bool) {
 	const key = "client computer name:"
 	i := strings.Index(strings.ToLower(msg), key)
 	if i < 0 {
@@ -131,7 +136,7 @@ func (c VNCErrors) check(r *harness.Record, target string, cfg Config) harness.V
 	var errs []vncError
 	for _, l := range lines {
 		pl := ParseLine(l.Text)
-		if name, ok := clientName(pl.Msg); ok {
+		if name, ok := ClientName(pl.Msg); ok {
 			cn := &rdpConn{t: l.Time, pid: pl.PID, name: name, op: opFor(name, l.Time)}
 			conns = append(conns, cn)
 			if pl.PID > 0 {

@@ -44,6 +44,12 @@ func (l *frontLab) Up(ctx context.Context) ([]harness.Target, error) {
 
 func (l *frontLab) Down(ctx context.Context) error { return l.lab.Down(ctx) }
 
+var _ harness.RecordFinisher = (*frontLab)(nil)
+
+// FinishRecord moves each op from the front to the host that served it
+// (Attribute), so per-host verdicts see every host's logins.
+func (l *frontLab) FinishRecord(r *harness.Record) { Attribute(r, 0) }
+
 // frontTarget is the balancer as the clients see it. It has no processes
 // of its own: Watch reports one empty tick (the engine waits for every
 // target's first) and then nothing, Exec refuses, and faults aimed at it
@@ -66,7 +72,7 @@ func (f *frontTarget) Info() harness.TargetInfo {
 		names += t.Name()
 	}
 	first := f.behind[0].Info()
-	return harness.TargetInfo{Name: FrontName, Version: first.Version, Flavour: "front", Image: f.addr,
+	return harness.TargetInfo{Name: FrontName, Version: first.Version, Flavour: harness.FlavourFront, Image: f.addr,
 		Users: len(f.Users()), Config: map[string]string{"kind": "front", "behind": names}}
 }
 

@@ -81,17 +81,39 @@ var _ = Describe("a fleet behind HAProxy", Label("docker"), func() {
 		GinkgoWriter.Println(logs)
 		Expect(rec.Targets).To(HaveLen(4))
 		ok := 0
+		logins := map[string]int{} // host → logins attributed to it
 		for _, o := range rec.Ops {
-			GinkgoWriter.Printf("op %s %s %s %s %s\n", o.Kind, o.User, o.Outcome, o.Err, o.End.Sub(o.Start))
-			Expect(o.Target).To(Equal(fleet.FrontName))
+			GinkgoWriter.Printf("op %s %s %s via %s on %s %s %s\n", o.Kind, o.User, o.Outcome, o.Via, o.Target, o.Err, o.End.Sub(o.Start))
+			Expect(o.Via).To(Equal(fleet.FrontName), "op %d went through the balancer", o.ID)
+			Expect(o.Target).To(BeElementOf("xrdp-a", "xrdp-b", "xrdp-c"), "op %d is on the host that served it", o.ID)
 			if o.Outcome == harness.OK && (o.Kind == harness.OpLogin || o.Kind == harness.OpReconnect) {
 				ok++
+				logins[o.Target]++
 			}
 		}
 		Expect(ok).To(Equal(6), "every login through the balancer")
+		By("the attribution agrees with HAProxy's own log (server s1..s3 are xrdp-a..c)")
+		for i, n := range []string{"xrdp-a", "xrdp-b", "xrdp-c"} {
+			Expect(strings.Count(logs, fmt.Sprintf(" xrdp/s%d ", i+1))).To(Equal(logins[n]), "connections HAProxy sent to s%d", i+1)
+		}
 		with := affinity(rec)
 		for _, n := range []string{"xrdp-a", "xrdp-b", "xrdp-c"} {
 			Expect(with[n].Valid).To(Equal(harness.Valid), "%s: %s %v", n, with[n].Summary, with[n].Evidence)
+		}
+		By("per-host latency and leaks are judged on every host that served a login, and for the fleet")
+		vs := judged(rec)
+		for _, n := range []string{"xrdp-a", "xrdp-b", "xrdp-c"} {
+			if logins[n] == 0 {
+				continue
+			}
+			for _, c := range []string{"login-latency", "session-leaks"} {
+				v := vs[c+"@"+n]
+				Expect(v.Valid).NotTo(Equal(harness.Unknown), "%s on %s: %s", c, n, v.Summary)
+			}
+		}
+		for _, c := range []string{"login-latency", "session-leaks"} {
+			v := vs[c+"@"+check.FleetTarget]
+			Expect(v.Valid).To(Equal(harness.Valid), "fleet %s: %s", c, v.Summary)
 		}
 
 		By("with round robin")
@@ -109,6 +131,24 @@ var _ = Describe("a fleet behind HAProxy", Label("docker"), func() {
 		Expect(invalid).To(BeNumerically(">=", 1))
 	})
 })
+
+// judged runs the default checkers and the fleet's sum on rec, by
+// "checker@target".
+func judged(rec *harness.Record) map[string]harness.Verdict {
+	GinkgoHelper()
+	checkers, err := check.Default()
+	Expect(err).NotTo(HaveOccurred())
+	var vs []harness.Verdict
+	for _, c := range checkers {
+		vs = append(vs, c.Check(rec)...)
+	}
+	out := map[string]harness.Verdict{}
+	for _, v := range append(vs, check.FleetVerdicts(rec, vs)...) {
+		GinkgoWriter.Printf("verdict %s@%s: %s %s\n", v.Checker, v.Target, v.Valid, v.Summary)
+		out[v.Checker+"@"+v.Target] = v
+	}
+	return out
+}
 
 func evidence(v harness.Verdict) []string {
 	var out []string

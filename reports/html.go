@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 
+	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
 	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/lint"
 )
 
 // HTML writes one self-contained HTML file: inline CSS and SVG charts drawn
@@ -38,11 +41,32 @@ type htmlPage struct {
 	Comparisons   []htmlComparison
 	Runs          []htmlRun
 	CapCharts     []htmlCapacity
+	Configs       []htmlConfig
 }
 
 type htmlRun struct {
 	runView
 	Charts []svgChart
+	// Layered is, per target, what the harness changed in the operator's
+	// config files to run them (TargetInfo.Layered).
+	Layered []htmlLayered
+}
+
+type htmlLayered struct {
+	Target  string
+	Changes []harness.ConfigChange
+}
+
+// htmlConfig is one operator config directory: its lint findings with
+// their proofs, and the version drift as lines (writeDriftMD's wording).
+type htmlConfig struct {
+	ConfigLint
+	Drift []htmlDrift
+}
+
+type htmlDrift struct {
+	Head  string
+	Lines []string
 }
 
 type htmlCapacity struct {
@@ -87,7 +111,17 @@ func (h HTML) Write(w io.Writer, s Suite) error {
 				latencyChart(rec, rv.Base, rv.Run.Verdicts, maxDots),
 			}
 		}
+		if rec := rv.Run.Record; rec != nil {
+			for _, t := range rec.Targets {
+				if len(t.Layered) > 0 {
+					hr.Layered = append(hr.Layered, htmlLayered{Target: t.Name, Changes: t.Layered})
+				}
+			}
+		}
 		page.Runs = append(page.Runs, hr)
+	}
+	for _, c := range page.view.Suite.Configs {
+		page.Configs = append(page.Configs, htmlConfig{ConfigLint: c, Drift: driftLines(c.Drift)})
 	}
 	for _, cv := range page.view.Capacities {
 		page.CapCharts = append(page.CapCharts, htmlCapacity{capacityView: cv, Chart: capacityChart(cv.Capacity)})
@@ -128,6 +162,8 @@ func (h HTML) Write(w io.Writer, s Suite) error {
 		"mul100":   func(f float64) float64 { return 100 * f },
 		"kib":      func(f float64) float64 { return f / 1024 },
 		"costText": fmtCost,
+		"join":     strings.Join,
+		"sevClass": severityClass,
 	}).Parse(pageTemplate)
 	if err != nil {
 		return fmt.Errorf("reports: write html: parse template: %w", err)
@@ -140,6 +176,47 @@ func (h HTML) Write(w io.Writer, s Suite) error {
 		return fmt.Errorf("reports: write html: %w", err)
 	}
 	return nil
+}
+
+// severityClass colours a lint severity like a verdict: errors as invalid,
+// warnings as unknown, info as none.
+func severityClass(s lint.Severity) string {
+	switch s {
+	case lint.Error:
+		return "invalid"
+	case lint.Warning:
+		return "unknown"
+	}
+	return "none"
+}
+
+// driftLines words each version's drift as writeDriftMD does.
+func driftLines(ds []xrdpconf.Drift) []htmlDrift {
+	var out []htmlDrift
+	for _, d := range ds {
+		var apply []xrdpconf.DefaultChange
+		for _, c := range d.Defaults {
+			if !c.OperatorSet {
+				apply = append(apply, c)
+			}
+		}
+		if len(d.Unknown) == 0 && len(apply) == 0 {
+			continue
+		}
+		h := htmlDrift{Head: d.To + " (packaged files)"}
+		if d.From != "" {
+			h.Head = d.To + " against " + d.From + " (packaged files)"
+		}
+		h.Head += fmt.Sprintf(": %d of your keys it does not know, %d new defaults you do not override", len(d.Unknown), len(apply))
+		for _, k := range d.Unknown {
+			h.Lines = append(h.Lines, "unknown: "+k.String())
+		}
+		for _, c := range apply {
+			h.Lines = append(h.Lines, "default: "+c.String())
+		}
+		out = append(out, h)
+	}
+	return out
 }
 
 func validityClass(v harness.Validity) string {
@@ -241,7 +318,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 3
 {{if .Suite.InProgress}}<p class="banner warn"><b>In progress</b>: the suite is still running; this report holds the runs finished so far and is rewritten after each run.</p>{{end}}
 <p class="headline"><b>{{.Headline}}</b></p>
 {{range .Suite.Notes}}<p class="note">{{.}}</p>{{end}}
-<nav class="toc"><a href="#verdicts">Verdicts</a>{{range $i, $c := .Comparisons}}<a href="#upgrade-{{add $i 1}}">Upgrade {{$c.From}} → {{$c.To}}</a>{{end}}{{if .CapCharts}}<a href="#capacity">Capacity</a>{{end}}<a href="#runs">Runs</a></nav>
+<nav class="toc"><a href="#verdicts">Verdicts</a>{{range $i, $c := .Configs}}<a href="#config-{{add $i 1}}">Your config {{$c.Dir}}</a>{{end}}{{range $i, $c := .Comparisons}}<a href="#upgrade-{{add $i 1}}">Upgrade {{$c.From}} → {{$c.To}}</a>{{end}}{{if .CapCharts}}<a href="#capacity">Capacity</a>{{end}}<a href="#runs">Runs</a></nav>
 </header>
 
 {{if .Summary}}
@@ -266,6 +343,26 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 3
 {{end}}</tbody>
 </table>
 <p class="note">✓ valid · ✗ invalid (the checkers named) · ? unknown (could not tell: error, partial run, missing data) · — not run. Click a mark to open the run.</p>
+</section>
+{{end}}
+
+{{range $i, $c := .Configs}}
+<section class="card" id="config-{{add $i 1}}">
+<h2 style="margin-top:0">Your config: <span class="mono">{{$c.Dir}}</span></h2>
+<p>{{join $c.Files ", "}}, used by {{join $c.Scenarios ", "}} on {{join $c.Versions ", "}}: {{len $c.Findings}} lint finding(s).</p>
+{{range $c.Drift}}<h4>{{.Head}}</h4><ul>{{range .Lines}}<li class="mono">{{.}}</li>{{end}}</ul>{{end}}
+{{if $c.Findings}}
+<table>
+<thead><tr><th>severity</th><th>rule</th><th>versions</th><th>setting</th><th>proof</th></tr></thead>
+<tbody>{{range $c.Findings}}<tr><td><span class="pill {{sevClass .Severity}}">{{.Severity}}</span></td><td class="mono">{{.Rule}}</td><td>{{join .Versions ", "}}</td><td class="mono">{{.Setting}}</td><td>{{with .Status}}<span class="pill {{if eq . "confirmed"}}invalid{{else}}unknown{{end}}">{{.}}</span>{{else}}{{with .Scenario}}not proved (lint --prove runs {{.}}){{else}}—{{end}}{{end}}</td></tr>{{end}}</tbody>
+</table>
+{{range $c.Findings}}
+<details{{if .Proofs}} open{{end}}><summary><b>{{.Rule}}</b>: {{.Message}}</summary>
+<p>Fix: {{.Fix}}</p>
+<ol class="evidence">{{range .Evidence}}<li>{{.}}</li>{{end}}</ol>
+{{if .Proofs}}<h4>Proofs</h4><ul>{{range .Proofs}}<li><b>{{.Version}}</b> {{if .Confirmed}}<span class="pill invalid">confirmed</span>{{else}}<span class="pill unknown">not confirmed</span>{{end}} {{.Detail}}</li>{{end}}</ul>{{end}}
+</details>
+{{end}}{{end}}
 </section>
 {{end}}
 
@@ -315,6 +412,10 @@ Cost per session: CPU {{costText .CPU "cores"}}; memory {{costText .Memory "MiB"
 {{with .Run.Description}}<p><i>{{.}}</i></p>{{end}}
 <p class="meta">{{if not .Run.Started.IsZero}}started {{time .Run.Started}}{{end}}{{if .Run.Duration}} · took {{dur .Run.Duration}}{{end}}{{with .Run.Image}} · image <span class="mono">{{.}}</span>{{end}}{{with .Ops}} · {{.}}{{end}}{{if .Run.Partial}} · <span class="pill unknown">partial</span>{{end}}</p>
 {{if .Key}}<div class="kpis">{{range .Key}}<span class="kpi">{{.Label}}<b>{{.Value}}</b></span>{{end}}</div>{{end}}
+{{range .Layered}}<details open><summary><b>Layered on your config</b> ({{.Target}}: what the harness changed to run it, everything else is yours)</summary>
+<table><thead><tr><th>file</th><th>section</th><th>key</th><th>yours</th><th>the run's</th></tr></thead>
+<tbody>{{range .Changes}}<tr>{{if .Note}}<td class="mono">{{.File}}</td><td colspan="4">{{.Note}}</td>{{else}}<td class="mono">{{.File}}</td><td class="mono">{{.Section}}</td><td class="mono">{{.Key}}</td><td class="mono">{{if .OperatorSet}}{{.Operator}} (line {{.Line}}){{else}}not set{{end}}</td><td class="mono">{{if .Removed}}removed{{else}}{{.Harness}}{{end}}</td>{{end}}</tr>{{end}}</tbody>
+</table></details>{{end}}
 {{if .Advice}}<div class="todo"><h4>What to do</h4><ul>{{range .Advice}}<li><b>{{.Checker}}</b>: {{.Text}}</li>{{end}}</ul></div>{{end}}
 {{if .Verdicts}}
 <table>

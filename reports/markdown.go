@@ -164,6 +164,13 @@ func writeConfigMD(w *bufio.Writer, c ConfigLint) {
 	p("\n")
 	for _, f := range c.Findings {
 		p("- **%s** %s. Fix: %s. Evidence: %s\n", md(f.Rule), md(f.Message), md(f.Fix), md(strings.Join(f.Evidence, "; ")))
+		for _, pr := range f.Proofs {
+			st := "not confirmed"
+			if pr.Confirmed {
+				st = "confirmed"
+			}
+			p("  - proof on %s: %s: %s\n", md(pr.Version), st, md(pr.Detail))
+		}
 	}
 	p("\n")
 }

@@ -203,11 +203,12 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 	ctr, err := testcontainers.Run(ctx, img.Ref, tcOpts...)
 	s.ctr = ctr
 	if err != nil {
+		logs := s.startLogs(ctx)
 		if cfg.configDir != nil {
-			return s, fmt.Errorf("containers: run xrdp %s (%s) with the config of %s (%s): %w%s", img.Version, img.Ref,
-				cfg.configDir.Path, strings.Join(cfg.configDir.Names(), ", "), err, s.diagnostics(ctx))
+			return s, fmt.Errorf("containers: run xrdp %s (%s) with the config of %s (%s): %s: %w%s", img.Version, img.Ref,
+				cfg.configDir.Path, strings.Join(cfg.configDir.Names(), ", "), blameText(cfg.configDir, logs), err, diagnostics(logs))
 		}
-		return s, fmt.Errorf("containers: run xrdp %s (%s): %w%s", img.Version, img.Ref, err, s.diagnostics(ctx))
+		return s, fmt.Errorf("containers: run xrdp %s (%s): %w%s", img.Version, img.Ref, err, diagnostics(logs))
 	}
 	if cfg.configDir != nil {
 		if s.layers, err = s.layered(ctx); err != nil {
@@ -237,24 +238,37 @@ func (s *Server) mapped(ctx context.Context, p network.Port) (string, error) {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(int(mp.Num()))), nil
 }
 
-// diagnostics gathers the container's output and xrdp's logs for an error
-// message, best effort.
-func (s *Server) diagnostics(ctx context.Context) string {
+// startLogs gathers the container's output and xrdp's logs after a failed
+// start, best effort.
+func (s *Server) startLogs(ctx context.Context) []startLog {
 	if s.ctr == nil {
-		return ""
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	var b strings.Builder
+	var out []startLog
 	if rc, err := s.ctr.Logs(ctx); err == nil {
-		out, _ := io.ReadAll(io.LimitReader(rc, 64<<10))
+		b, _ := io.ReadAll(io.LimitReader(rc, 64<<10))
 		rc.Close()
-		fmt.Fprintf(&b, "\n--- container output ---\n%s", tailLines(string(out), 15))
+		out = append(out, startLog{name: "container output", text: string(b)})
 	}
-	for _, f := range []string{SesmanLog, XrdpLog} {
-		if out, err := s.ReadFile(ctx, f); err == nil {
-			fmt.Fprintf(&b, "\n--- %s ---\n%s", f, tailLines(out, 10))
+	for _, f := range []struct{ path, reads string }{{SesmanLog, "sesman.ini"}, {XrdpLog, "xrdp.ini"}} {
+		if text, err := s.ReadFile(ctx, f.path); err == nil {
+			out = append(out, startLog{name: f.path, reads: f.reads, text: text})
 		}
+	}
+	return out
+}
+
+// diagnostics is the tail of each start log, for an error message.
+func diagnostics(logs []startLog) string {
+	var b strings.Builder
+	for _, l := range logs {
+		n := 10
+		if l.reads == "" {
+			n = 15
+		}
+		fmt.Fprintf(&b, "\n--- %s ---\n%s", l.name, tailLines(l.text, n))
 	}
 	return b.String()
 }

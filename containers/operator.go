@@ -99,12 +99,41 @@ func (s *Server) layered(ctx context.Context) ([]harness.ConfigChange, error) {
 				return nil, err
 			}
 			out = append(out, xrdpconf.Diff(f.Name, f.Data, []byte(final))...)
+		case f.Name == "startwm.sh":
+			out = append(out, s.startwmChange(ctx, f))
 		case f.Name == "reconnectwm.sh":
 			out = append(out, harness.ConfigChange{File: f.Name, Note: "sesman runs " + reconnectWrapper +
 				", which records the reconnect (the harness's " + harnessReconnect + ") and then runs yours, unchanged, from " + operatorReconnect})
 		}
 	}
 	return out, nil
+}
+
+// startwmChange says what became of the operator's startwm.sh: sesman
+// starts each session with the DefaultWindowManager of the sesman.ini it
+// runs (relative names are under /etc/xrdp; sesman/config.c at v0.9.21.1,
+// sesman/libsesman/sesman_config.c at v0.10.1), so the note names it, and
+// whether the file there is still the operator's.
+func (s *Server) startwmChange(ctx context.Context, f xrdpconf.File) harness.ConfigChange {
+	c := harness.ConfigChange{File: f.Name}
+	wm := "startwm.sh"
+	if final, err := s.ReadFile(ctx, "/etc/xrdp/sesman.ini"); err == nil {
+		if e, ok := ini.Parse([]byte(final)).Get("Globals", "DefaultWindowManager"); ok && e.Value != "" {
+			wm = e.Value
+		}
+	}
+	got, err := s.ReadFile(ctx, "/etc/xrdp/startwm.sh")
+	switch {
+	case err != nil:
+		c.Note = fmt.Sprintf("could not read it back (%v)", err)
+	case got != string(f.Data):
+		c.Note = "/etc/xrdp/startwm.sh is not yours: the image's file is in its place"
+	case wm != "startwm.sh" && wm != "/etc/xrdp/startwm.sh":
+		c.Note = fmt.Sprintf("yours, unchanged, at /etc/xrdp/startwm.sh; but sesman starts sessions with DefaultWindowManager=%s, not this file", wm)
+	default:
+		c.Note = "yours, unchanged: sesman starts every session with it (DefaultWindowManager=" + wm + "); the harness's desktop setting is not used"
+	}
+	return c
 }
 
 // operatorInt is key's integer value in the operator's file, if set there.

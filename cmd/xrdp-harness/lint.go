@@ -177,7 +177,11 @@ func printFindings(w io.Writer, format string, dir *xrdpconf.Dir, versions []lin
 				fmt.Fprintf(w, "            %s: %s\n", p.Version, p.Detail)
 			}
 		} else if f.Scenario != "" {
-			fmt.Fprintf(w, "  prove:    scenario %s (lint --prove)\n", f.Scenario)
+			fmt.Fprintf(w, "  prove:    scenario %s (lint --prove)", f.Scenario)
+			if f.StandIn != "" {
+				fmt.Fprintf(w, ", on %s where a version cannot be built here", f.StandIn)
+			}
+			fmt.Fprintln(w)
 		}
 	}
 	return nil

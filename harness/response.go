@@ -38,6 +38,11 @@ type LevelMark struct {
 	// Logins and Failed count the level's own logins.
 	Logins int `json:"logins"`
 	Failed int `json:"failed"`
+	// Capped: the level ended at its cap (the capacity load's maxEvery)
+	// while the Short sessions still lacked the samples levels wait for
+	// (knee.LevelEnd): its figures rest on fewer samples than asked.
+	Capped bool     `json:"capped,omitempty"`
+	Short  []string `json:"short,omitempty"`
 }
 
 // ResponseSink is a Sink that also takes timed responses; the engine's

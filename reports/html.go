@@ -388,10 +388,11 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 3
 <p>Baseline {{dur .Baseline}} (Login VSI 4.1: the 15 lowest responses minus the 2 lowest), threshold +{{dur .Threshold}}{{if .Envelope}}, envelope {{.Envelope}}{{end}}.
 Cost per session: CPU {{costText .CPU "cores"}}; memory {{costText .Memory "MiB"}}.</p>
 <ul>{{range .Projections}}<li>{{.Text}}</li>{{end}}</ul>
+{{range .Levels}}{{with .CappedNote}}<p class="banner warn">⚠ {{.}}.</p>{{end}}{{end}}
 {{end}}<div class="charts">{{template "chart" .Chart}}
 <div><table>
-<thead><tr><th class="num">sessions</th><th class="num">response</th><th class="num">keystroke</th><th class="num">ops (err)</th><th class="num">CPU cores</th><th class="num">memory MiB</th><th class="num">pids</th><th class="num">net out KiB/s</th><th></th></tr></thead>
-<tbody>{{range .Capacity.Knee.Levels}}<tr><td class="num">{{.Sessions}}</td><td class="num">{{dur .Avg}}</td><td class="num">{{if .ClientSamples}}{{dur .Client}}{{else}}—{{end}}</td><td class="num">{{.Responses}} ({{.Errors}})</td><td class="num">{{printf "%.2f" .CPUCores}}</td><td class="num">{{printf "%.0f" .MemoryMiB}}</td><td class="num">{{printf "%.0f" .Pids}}</td><td class="num">{{printf "%.1f" (kib .NetTxBps)}}</td><td>{{if .Over}}<span class="pill invalid">past the knee</span>{{else}}<span class="pill valid">under</span>{{end}}</td></tr>{{end}}</tbody>
+<thead><tr><th class="num">sessions</th><th class="num">length</th><th class="num">response</th><th class="num">keystroke</th><th class="num">ops (err)</th><th class="num">CPU cores</th><th class="num">memory MiB</th><th class="num">pids</th><th class="num">net out KiB/s</th><th></th></tr></thead>
+<tbody>{{range .Capacity.Knee.Levels}}<tr><td class="num">{{.Sessions}}</td><td class="num">{{dur (.End.Sub .Start)}}{{if .Capped}} (cap){{end}}</td><td class="num">{{dur .Avg}}</td><td class="num">{{if .ClientSamples}}{{dur .Client}}{{else}}—{{end}}</td><td class="num">{{.Responses}} ({{.Errors}})</td><td class="num">{{printf "%.2f" .CPUCores}}</td><td class="num">{{printf "%.0f" .MemoryMiB}}</td><td class="num">{{printf "%.0f" .Pids}}</td><td class="num">{{printf "%.1f" (kib .NetTxBps)}}</td><td>{{if .Over}}<span class="pill invalid">past the knee</span>{{else}}<span class="pill valid">under</span>{{end}}</td></tr>{{end}}</tbody>
 </table></div></div>
 {{else}}
 <h3><a href="#{{.RunID}}">{{.Label}}</a>: {{.Capacity.Sessions}} sessions held</h3>

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/xrdp-harness/xrdp-harness/harness/knee"
@@ -45,6 +46,11 @@ type KneeLevel struct {
 	End          time.Time `json:"end"`
 	Logins       int       `json:"logins"`
 	FailedLogins int       `json:"failedLogins"`
+	// Capped: the level ended at its cap (the load's maxEvery) while the
+	// Short sessions had not yet run a workload cycle (or timed a
+	// keystroke) inside it: its figures rest on fewer samples than asked.
+	Capped bool     `json:"capped,omitempty"`
+	Short  []string `json:"short,omitempty"`
 	// Responses and Errors count the workload's operations in the level;
 	// Avg is their mean, Client the mean client-side keystroke response.
 	Responses     int           `json:"responses"`
@@ -97,7 +103,7 @@ func NewKnee(r knee.Result, envelope string, envelopeCores float64, nodes []knee
 		Over: r.Over, Why: r.Why, Envelope: envelope, CPU: costFit(r.CPU), Memory: costFit(r.Memory), Levels: []KneeLevel{}}
 	for i, l := range r.Levels {
 		k.Levels = append(k.Levels, KneeLevel{Sessions: l.Sessions, Start: l.Start, End: l.End, Logins: l.Logins,
-			FailedLogins: l.FailedLogins, Responses: l.Responses, Errors: l.Errors, Avg: l.Avg, Client: l.Client,
+			FailedLogins: l.FailedLogins, Capped: l.Capped, Short: l.Short, Responses: l.Responses, Errors: l.Errors, Avg: l.Avg, Client: l.Client,
 			ClientSamples: l.ClientSamples, ErrorRate: l.ErrorRate(), CPUCores: l.CPUCores, MemoryMiB: l.MemoryMiB,
 			Pids: l.Pids, NetRxBps: l.NetRxBps, NetTxBps: l.NetTxBps, Over: r.Over >= 0 && i >= r.Over})
 	}
@@ -121,6 +127,16 @@ func (k *Knee) Capacity() *Capacity {
 			MemoryMB: l.MemoryMiB * (1 << 20) / 1e6, Held: !l.Over, Why: map[bool]string{true: "past the knee"}[l.Over]})
 	}
 	return c
+}
+
+// CappedNote says what a level that ended at its cap lacked ("" for a
+// level that ended on its samples).
+func (l KneeLevel) CappedNote() string {
+	if !l.Capped {
+		return ""
+	}
+	return fmt.Sprintf("the %d-session level ended at its cap after %s with %d session(s) short of a judged sample (a workload cycle run inside the level, or a keystroke): %s; its figures rest on fewer samples",
+		l.Sessions, fmtDur(l.End.Sub(l.Start).Round(time.Second)), len(l.Short), strings.Join(l.Short, ", "))
 }
 
 func fmtCost(f CostFit, unit string) string {

@@ -525,8 +525,8 @@ func writeKneeMD(w *bufio.Writer, label string, k *Knee) {
 	for _, l := range k.Levels {
 		worst = max(worst, l.Avg)
 	}
-	p("| sessions | avg response | client keystroke | ops (err) | logins (fail) | CPU cores | memory MiB | pids | net in/out KiB/s | |\n")
-	p("|---:|:--|---:|---:|---:|---:|---:|---:|---:|:--|\n")
+	p("| sessions | length | avg response | client keystroke | ops (err) | logins (fail) | CPU cores | memory MiB | pids | net in/out KiB/s | |\n")
+	p("|---:|---:|:--|---:|---:|---:|---:|---:|---:|---:|:--|\n")
 	for i, l := range k.Levels {
 		bar := ""
 		if worst > 0 {
@@ -545,8 +545,22 @@ func writeKneeMD(w *bufio.Writer, label string, k *Knee) {
 		if l.ClientSamples > 0 {
 			client = fmtDur(l.Client)
 		}
-		p("| %d | %s%s | %s | %d (%d) | %d (%d) | %.2f | %.0f | %.0f | %.1f / %.1f | %s |\n", l.Sessions, bar, fmtDur(l.Avg), client,
+		length := fmtDur(l.End.Sub(l.Start).Round(time.Second))
+		if l.Capped {
+			length += " (cap)"
+		}
+		p("| %d | %s | %s%s | %s | %d (%d) | %d (%d) | %.2f | %.0f | %.0f | %.1f / %.1f | %s |\n", l.Sessions, length, bar, fmtDur(l.Avg), client,
 			l.Responses, l.Errors, l.Logins, l.FailedLogins, l.CPUCores, l.MemoryMiB, l.Pids, l.NetRxBps/1024, l.NetTxBps/1024, mark)
+	}
+	capped := false
+	for _, l := range k.Levels {
+		if n := l.CappedNote(); n != "" {
+			if !capped {
+				p("\n")
+			}
+			capped = true
+			p("- ⚠ %s.\n", md(n))
+		}
 	}
 	p("\nCost per session: CPU %s; memory %s.\n\n", fmtCost(k.CPU, "cores"), fmtCost(k.Memory, "MiB"))
 	if k.HarnessCPUShare > 0 {

@@ -17,8 +17,9 @@ type loadKind struct {
 	// every kind shares are checked by LoadSpec.validate).
 	validate func(l LoadSpec, v *loadCheck)
 	// build makes the executor; c holds the verdict thresholds (a
-	// capacity run stops where the verdict would fail).
-	build func(l LoadSpec, c CheckSpec) (harness.Executor, error)
+	// capacity run stops where the verdict would fail), t the target (a
+	// capacity level waits for its workload's or its clients' samples).
+	build func(l LoadSpec, c CheckSpec, t TargetSpec) (harness.Executor, error)
 	// ops estimates the operations recorded, for progress bars (0: cannot
 	// tell); users is the target's user count.
 	ops func(l LoadSpec, users int) int
@@ -60,7 +61,7 @@ func loadKinds() map[string]loadKind {
 					v.add(".concurrency %d: cannot be negative (0 means all users at once)", l.Concurrency)
 				}
 			},
-			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) {
+			build: func(l LoadSpec, _ CheckSpec, _ TargetSpec) (harness.Executor, error) {
 				return &load.ReconnectStorm{Client: l.client(), Users: l.Users, Cycles: l.Cycles, Concurrency: l.Concurrency,
 					Hold: l.Hold.D(), Think: l.Think.D(), Style: load.Style(l.Style), Rounds: l.Rounds}, nil
 			},
@@ -74,7 +75,7 @@ func loadKinds() map[string]loadKind {
 					v.add(": rate %v, duration %v: constant needs a rate in (0, %d] logins per second and a duration > 0", l.Rate, l.Duration.D(), maxRate)
 				}
 			},
-			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) {
+			build: func(l LoadSpec, _ CheckSpec, _ TargetSpec) (harness.Executor, error) {
 				return &load.Ramp{Client: l.client(), Users: l.Users, From: l.Rate, To: l.Rate, Duration: l.Duration.D(),
 					Hold: l.Hold.D(), Style: load.Style(l.Style)}, nil
 			},
@@ -86,7 +87,7 @@ func loadKinds() map[string]loadKind {
 					v.add(": from %v, to %v, duration %v: ramp needs rates in [0, %d] logins per second (not both 0) and a duration > 0", l.From, l.To, l.Duration.D(), maxRate)
 				}
 			},
-			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) {
+			build: func(l LoadSpec, _ CheckSpec, _ TargetSpec) (harness.Executor, error) {
 				return &load.Ramp{Client: l.client(), Users: l.Users, From: l.From, To: l.To, Duration: l.Duration.D(),
 					Hold: l.Hold.D(), Style: load.Style(l.Style)}, nil
 			},
@@ -99,7 +100,7 @@ func loadKinds() map[string]loadKind {
 					v.add(".n %d: want 1..%d logins", l.N, MaxOps)
 				}
 			},
-			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) {
+			build: func(l LoadSpec, _ CheckSpec, _ TargetSpec) (harness.Executor, error) {
 				return &load.Burst{Client: l.client(), Users: l.Users, N: l.N, Hold: l.Hold.D(), Style: load.Style(l.Style)}, nil
 			},
 			ops: func(l LoadSpec, _ int) int { return 2 * l.N },
@@ -115,13 +116,25 @@ func loadKinds() map[string]loadKind {
 				if l.Threshold < 0 || l.ProbeEvery < 0 || l.Threshold.D() > time.Hour || l.ProbeEvery.D() > time.Hour {
 					v.add(": threshold %v, probeEvery %v: want 0..1h each", l.Threshold.D(), l.ProbeEvery.D())
 				}
+				if l.MaxEvery != 0 && (l.MaxEvery < l.Every || l.MaxEvery.D() > time.Hour) {
+					v.add(".maxEvery %v: want every (%v) ≤ maxEvery ≤ 1h, or 0 for 4 × every", l.MaxEvery.D(), l.Every.D())
+				}
 				if l.Threshold > 0 && v.t.Workload == nil && l.ProbeEvery == 0 {
 					v.add(".threshold: a knee on response times needs responses; set target.workload (inside the sessions) or probeEvery (from the client)")
 				}
 			},
-			build: func(l LoadSpec, c CheckSpec) (harness.Executor, error) {
+			build: func(l LoadSpec, c CheckSpec, t TargetSpec) (harness.Executor, error) {
 				cp := &load.Capacity{Client: l.client(), Step: l.Step, Every: l.Every.D(), Max: l.Max, MaxP99: c.MaxP99.D(),
-					ProbeEvery: l.ProbeEvery.D()}
+					ProbeEvery: l.ProbeEvery.D(), MaxEvery: l.MaxEvery.D()}
+				// A level waits for the samples the knee is judged on
+				// (knee.FromRecord): the workload's when there is one,
+				// else the clients' keystrokes.
+				switch {
+				case t.Workload != nil:
+					cp.WaitFor = harness.ServerSide
+				case l.ProbeEvery > 0:
+					cp.WaitFor = harness.ClientSide
+				}
 				if c.MaxErrorRate != nil {
 					cp.MaxErrorRate = *c.MaxErrorRate
 				}
@@ -141,10 +154,10 @@ func loadKinds() map[string]loadKind {
 					v.errs = append(v.errs, s.validate(fmt.Sprintf("%s.steps[%d]", v.path, i), v.t)...)
 				}
 			},
-			build: func(l LoadSpec, c CheckSpec) (harness.Executor, error) {
+			build: func(l LoadSpec, c CheckSpec, t TargetSpec) (harness.Executor, error) {
 				seq := &load.Sequence{}
 				for i, st := range l.Steps {
-					e, err := st.executor(c)
+					e, err := st.executor(c, t)
 					if err != nil {
 						return nil, fmt.Errorf("steps[%d]: %w", i, err)
 					}
@@ -166,8 +179,10 @@ func loadKinds() map[string]loadKind {
 					v.add(".duration: a pause needs a duration > 0")
 				}
 			},
-			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) { return &load.Pause{For: l.Duration.D()}, nil },
-			ops:   noOps,
+			build: func(l LoadSpec, _ CheckSpec, _ TargetSpec) (harness.Executor, error) {
+				return &load.Pause{For: l.Duration.D()}, nil
+			},
+			ops: noOps,
 		},
 		"fault": {
 			validate: func(l LoadSpec, v *loadCheck) {
@@ -184,7 +199,7 @@ func loadKinds() map[string]loadKind {
 					}
 				}
 			},
-			build: func(l LoadSpec, _ CheckSpec) (harness.Executor, error) {
+			build: func(l LoadSpec, _ CheckSpec, _ TargetSpec) (harness.Executor, error) {
 				f, err := newFault(*l.Fault)
 				if err != nil {
 					return nil, err
@@ -206,12 +221,12 @@ func LoadKinds() []string {
 	return kinds
 }
 
-func (l LoadSpec) executor(c CheckSpec) (harness.Executor, error) {
+func (l LoadSpec) executor(c CheckSpec, t TargetSpec) (harness.Executor, error) {
 	k, ok := loadKinds()[l.Kind]
 	if !ok {
 		return nil, fmt.Errorf("kind %q: unknown", l.Kind)
 	}
-	return k.build(l, c)
+	return k.build(l, c, t)
 }
 
 // expectedOps is the entry's operation estimate (0: unknown kind).

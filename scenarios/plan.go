@@ -101,7 +101,7 @@ func (s Spec) Executors() ([]harness.Executor, error) {
 	var out []harness.Executor
 	var errs []error
 	for i, l := range s.Load {
-		e, err := l.executor(s.Checks)
+		e, err := l.executor(s.Checks, s.Target)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("load[%d]: %w", i, err))
 			continue

@@ -125,6 +125,12 @@ type LoadSpec struct {
 	// ProbeEvery has every RDP session time a keystroke to the next screen
 	// update this often (client-side response).
 	ProbeEvery Duration `yaml:"probeEvery"`
+	// MaxEvery caps a knee level (zero: 4 × every). With a threshold, Every
+	// is a level's least length: it then lasts until every session held
+	// has run one workload cycle inside it (with target.workload; else
+	// timed one keystroke, with probeEvery), and at most MaxEvery; a level
+	// ended by the cap is marked so in the report.
+	MaxEvery Duration `yaml:"maxEvery"`
 	// sequence: run these in order
 	Steps []LoadSpec `yaml:"steps"`
 	// fault: inject this fault as a step (inside a sequence: after the

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
 func TestBuiltinsParseAndPlan(t *testing.T) {
@@ -73,6 +75,8 @@ func TestParseRejectsBadInput(t *testing.T) {
 		{"bad desktop and knee", "name: x\ntarget:\n  desktop: gnome\n  command: startx\nload:\n  - {kind: capacity, step: 1, every: 1s, max: 2, threshold: 1s}\n",
 			[]string{"target.desktop: desktop \"gnome\": unknown; one of minimal, xfce4, command",
 				"load[0].threshold: a knee on response times needs responses; set target.workload"}},
+		{"knee level cap below every", "name: x\ntarget:\n  workload: {think: 1s}\nload:\n  - {kind: capacity, step: 1, every: 30s, maxEvery: 10s, max: 2, threshold: 1s}\n",
+			[]string{"load[0].maxEvery 10s: want every (30s) ≤ maxEvery ≤ 1h"}},
 		{"command desktop without a command", "name: x\ntarget:\n  desktop: command\n  workload: {think: -1s}\nload:\n  - {kind: burst, n: 1}\n",
 			[]string{"target.desktop: desktop command \"\"", "target.workload.think: workload think time -1s"}},
 		{"bad versions", "name: x\nversions: [\"\", \"zero\"]\nload:\n  - {kind: burst, n: 1}\n", []string{"versions[0] \"\"", "versions[1] \"zero\""}},
@@ -168,5 +172,35 @@ func TestDefaultPlacement(t *testing.T) {
 		if d.Proves == "" {
 			t.Errorf("default %s says nothing about what it proves", d.Scenario)
 		}
+	}
+}
+
+func TestCapacityLevelsWaitForWhatTheKneeJudges(t *testing.T) {
+	for _, tc := range []struct {
+		name, target, load string
+		want               harness.ResponseSource
+		maxEvery           time.Duration
+	}{
+		{"a workload: its cycles", "target:\n  workload: {think: 1s}\n", "probeEvery: 5s, maxEvery: 3m", harness.ServerSide, 3 * time.Minute},
+		{"no workload, probes: the keystrokes", "", "probeEvery: 5s", harness.ClientSide, 4 * 20 * time.Second},
+		{"nothing timed: every alone", "", "", "", 4 * 20 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			load := "{kind: capacity, step: 1, every: 20s, max: 2"
+			if tc.load != "" {
+				load += ", " + tc.load
+			}
+			s, err := Parse("x.yaml", strings.NewReader("name: x\n"+tc.target+"load:\n  - "+load+"}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cp := s.capacityLoad()
+			if cp == nil {
+				t.Fatal("no capacity executor")
+			}
+			if end := cp.LevelEnd(); end.Source != tc.want || end.Min != 20*time.Second || end.Max != tc.maxEvery {
+				t.Fatalf("level end %+v; want source %q, min 20s, max %v", end, tc.want, tc.maxEvery)
+			}
+		})
 	}
 }

@@ -268,7 +268,7 @@ func (s Spec) ExpectedOps() int {
 func (s Spec) capacityLoad() *load.Capacity {
 	for _, l := range s.Load {
 		if l.Kind == "capacity" {
-			e, err := l.executor(s.Checks)
+			e, err := l.executor(s.Checks, s.Target)
 			if err == nil {
 				return e.(*load.Capacity)
 			}

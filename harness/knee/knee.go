@@ -12,6 +12,10 @@ type Level struct {
 	End      time.Time
 	// Logins and FailedLogins are the level's own logins.
 	Logins, FailedLogins int
+	// Capped: the level ended at its cap while the Short sessions still
+	// lacked the samples levels wait for (LevelEnd).
+	Capped bool
+	Short  []string
 	// Responses counts the timed operations of the level's window (every
 	// session's), Errors those that failed or timed out.
 	Responses, Errors int

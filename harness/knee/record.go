@@ -28,7 +28,8 @@ func FromRecord(rec *harness.Record, target string) ([]Level, Samples) {
 		if target != "" && m.Target != target {
 			continue
 		}
-		l := Level{Sessions: m.Sessions, Start: m.Start, End: m.End, Logins: m.Logins, FailedLogins: m.Failed}
+		l := Level{Sessions: m.Sessions, Start: m.Start, End: m.End, Logins: m.Logins, FailedLogins: m.Failed,
+			Capped: m.Capped, Short: m.Short}
 		var csum time.Duration
 		sums := map[string]time.Duration{}
 		l.PerOp = map[string]OpMean{}

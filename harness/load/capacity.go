@@ -29,11 +29,20 @@ type Capacity struct {
 	MaxErrorRate float64
 	// Knee, when set, judges levels on the responses of the sessions'
 	// workloads instead of the logins: each level's window runs from its
-	// logins to Every later, its average response is held against the
-	// baseline of every response so far (Login VSI 4.1) plus the rule's
-	// threshold, and the executor stops one level past the first level
-	// over it. Every level is recorded (Env.RecordLevel).
+	// logins until it has measured enough (see WaitFor), its average
+	// response is held against the baseline of every response so far
+	// (Login VSI 4.1) plus the rule's threshold, and the executor stops
+	// one level past the first level over it. Every level is recorded
+	// (Env.RecordLevel).
 	Knee *knee.Rule
+	// WaitFor, with Knee, is whose samples a level waits for after Every:
+	// ServerSide, until every session held has run one workload cycle
+	// inside the level; ClientSide, until each has timed a keystroke; ""
+	// (no workload, no probes): a level lasts Every. MaxEvery caps a
+	// level (zero: 4 × Every); a level that reaches it is recorded as
+	// capped, with the sessions still short.
+	WaitFor  harness.ResponseSource
+	MaxEvery time.Duration
 	// ProbeEvery, when > 0, has every session whose client can type (see
 	// Typist) time a keystroke to the next screen update this often, into
 	// the Record as client-side responses.
@@ -93,9 +102,21 @@ func MeasureLevel(ops []harness.Op, sessionsBefore int) Level {
 	return l
 }
 
+// LevelEnd is the rule that ends each knee level.
+func (c *Capacity) LevelEnd() knee.LevelEnd {
+	maxEvery := c.MaxEvery
+	if maxEvery == 0 {
+		maxEvery = 4 * c.Every
+	}
+	return knee.LevelEnd{Min: c.Every, Max: maxEvery, Source: c.WaitFor}
+}
+
 func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 	if c.Client == nil || c.Step < 1 || c.Every <= 0 || c.Max < c.Step {
 		return errors.New("capacity: want a client, step ≥ 1, every > 0, max ≥ step")
+	}
+	if errs := c.LevelEnd().Validate(); c.Knee != nil && len(errs) > 0 {
+		return fmt.Errorf("capacity: %w", errors.Join(errs...))
 	}
 	t, err := env.Target(c.Target)
 	if err != nil {
@@ -123,6 +144,7 @@ func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 	defer stopProbes()
 	held, past := 0, false
 	var marks []harness.LevelMark
+	var heldUsers []string // users whose sessions logged in
 	for next := 0; next < len(users) && ctx.Err() == nil; next += c.Step {
 		level := users[next:min(next+c.Step, len(users))]
 		levelStart := time.Now()
@@ -137,6 +159,7 @@ func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 				if sess != nil {
 					mu.Lock()
 					sessions = append(sessions, sess)
+					heldUsers = append(heldUsers, u.Name)
 					mu.Unlock()
 					if ty, ok := sess.(Typist); ok && c.ProbeEvery > 0 {
 						probing.Add(1)
@@ -152,11 +175,12 @@ func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 		l := MeasureLevel(ops, held)
 		held = l.Sessions
 		if c.Knee != nil {
-			if !harness.Sleep(ctx, c.Every) {
+			st, ok := c.waitLevel(ctx, env, t.Name(), slices.Clone(heldUsers), levelStart)
+			if !ok {
 				return nil
 			}
 			mark := harness.LevelMark{Target: t.Name(), Sessions: held, Start: levelStart, End: time.Now(),
-				Logins: l.Logins, Failed: l.Failed}
+				Logins: l.Logins, Failed: l.Failed, Capped: st.Capped, Short: st.Short}
 			if env.RecordLevel != nil {
 				env.RecordLevel(mark)
 			}
@@ -175,6 +199,32 @@ func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 		}
 	}
 	return nil
+}
+
+// waitLevel holds a level until the level-end rule lets it end (checked
+// once a second, when the sampler forwards the workloads' lines); false
+// when ctx ended first.
+func (c *Capacity) waitLevel(ctx context.Context, env harness.Env, target string, users []string, start time.Time) (knee.LevelState, bool) {
+	end := c.LevelEnd()
+	if !harness.SleepUntil(ctx, start.Add(end.Min)) {
+		return knee.LevelState{}, false
+	}
+	for {
+		var rs []harness.Response
+		if env.Responses != nil && end.Source != "" {
+			rs = env.Responses()
+		}
+		if st := end.State(rs, target, users, start, time.Now()); st.Done {
+			return st, true
+		}
+		next := time.Now().Add(time.Second)
+		if capAt := start.Add(end.Max); capAt.Before(next) {
+			next = capAt
+		}
+		if !harness.SleepUntil(ctx, next) {
+			return knee.LevelState{}, false
+		}
+	}
 }
 
 // overKnee judges the levels so far on the responses recorded so far, with

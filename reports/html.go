@@ -394,6 +394,12 @@ Cost per session: CPU {{costText .CPU "cores"}}; memory {{costText .Memory "MiB"
 <thead><tr><th class="num">sessions</th><th class="num">length</th><th class="num">response</th><th class="num">keystroke</th><th class="num">ops (err)</th><th class="num">CPU cores</th><th class="num">memory MiB</th><th class="num">pids</th><th class="num">net out KiB/s</th><th></th></tr></thead>
 <tbody>{{range .Capacity.Knee.Levels}}<tr><td class="num">{{.Sessions}}</td><td class="num">{{dur (.End.Sub .Start)}}{{if .Capped}} (cap){{end}}</td><td class="num">{{dur .Avg}}</td><td class="num">{{if .ClientSamples}}{{dur .Client}}{{else}}—{{end}}</td><td class="num">{{.Responses}} ({{.Errors}})</td><td class="num">{{printf "%.2f" .CPUCores}}</td><td class="num">{{printf "%.0f" .MemoryMiB}}</td><td class="num">{{printf "%.0f" .Pids}}</td><td class="num">{{printf "%.1f" (kib .NetTxBps)}}</td><td>{{if .Over}}<span class="pill invalid">past the knee</span>{{else}}<span class="pill valid">under</span>{{end}}</td></tr>{{end}}</tbody>
 </table></div></div>
+<details><summary>Per session: each level's sessions with their own responses</summary>
+<table>
+<thead><tr><th class="num">level</th><th>session</th><th class="num">ops (err)</th><th class="num">ops mean</th><th class="num">ops p90</th><th class="num">keystrokes (err)</th><th class="num">keystroke mean</th><th class="num">keystroke p90</th><th></th></tr></thead>
+<tbody>{{range .Capacity.Knee.Levels}}{{$l := .}}{{$slow := .Slowest}}{{range .PerSession}}<tr><td class="num">{{$l.Sessions}}</td><td>{{.User}}</td><td class="num">{{.Server.N}} ({{.Server.Errors}})</td><td class="num">{{if .Server.N}}{{dur .Server.Mean}}{{else}}—{{end}}</td><td class="num">{{if .Server.N}}{{dur .Server.P90}}{{else}}—{{end}}</td><td class="num">{{.Client.N}} ({{.Client.Errors}})</td><td class="num">{{if .Client.N}}{{dur .Client.Mean}}{{else}}—{{end}}</td><td class="num">{{if .Client.N}}{{dur .Client.P90}}{{else}}—{{end}}</td><td>{{if eq .User $slow}}<span class="pill invalid">slowest</span>{{else if and (eq .Server.N 0) (eq .Server.Errors 0)}}no judged op (warming up){{end}}</td></tr>{{end}}{{end}}</tbody>
+</table>
+</details>
 {{else}}
 <h3><a href="#{{.RunID}}">{{.Label}}</a>: {{.Capacity.Sessions}} sessions held</h3>
 <p>{{if .Capacity.Limit}}First to degrade: <b>{{.Capacity.Limit}}</b>.{{else if .Capacity.Levels}}Every level held.{{end}}</p>

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,6 +66,55 @@ type KneeLevel struct {
 	NetRxBps      float64       `json:"netRxBps"`
 	NetTxBps      float64       `json:"netTxBps"`
 	Over          bool          `json:"over"` // past the knee
+	// PerSession is each session's own responses in the level, by user.
+	PerSession []KneeSession `json:"perSession,omitempty"`
+}
+
+// KneeSession is one session's responses in one level: its workload's
+// operations (server side, after its warm-up cycle) and its client's
+// keystrokes (end to end).
+type KneeSession struct {
+	User   string       `json:"user"`
+	Server ResponseDist `json:"server"`
+	Client ResponseDist `json:"client"`
+}
+
+// ResponseDist is a count of responses with the mean and p90 of the
+// successful ones; Errors counts the failed ones.
+type ResponseDist struct {
+	N      int           `json:"n"`
+	Errors int           `json:"errors"`
+	Mean   time.Duration `json:"mean"`
+	P90    time.Duration `json:"p90"`
+}
+
+func responseDist(d knee.Dist) ResponseDist {
+	return ResponseDist{N: d.N, Errors: d.Errors, Mean: d.Mean, P90: d.P90}
+}
+
+// Slowest is the user whose server-side mean is the level's highest, when
+// it is at least 1.5 × the level's median session mean ("" otherwise): the
+// session an operator looks at first.
+func (l KneeLevel) Slowest() string {
+	var means []time.Duration
+	top, who := time.Duration(0), ""
+	for _, s := range l.PerSession {
+		if s.Server.N == 0 {
+			continue
+		}
+		means = append(means, s.Server.Mean)
+		if s.Server.Mean > top {
+			top, who = s.Server.Mean, s.User
+		}
+	}
+	if len(means) < 2 {
+		return ""
+	}
+	slices.Sort(means)
+	if med := means[(len(means)-1)/2]; float64(top) < 1.5*float64(med) {
+		return ""
+	}
+	return who
 }
 
 // CostFit is the marginal cost per session: y = Fixed + PerSession·sessions,
@@ -102,7 +152,11 @@ func NewKnee(r knee.Result, envelope string, envelopeCores float64, nodes []knee
 	k := &Knee{Figure: r.Figure(), Reached: r.Reached, Sessions: r.Knee, Baseline: r.Baseline, Threshold: r.Threshold,
 		Over: r.Over, Why: r.Why, Envelope: envelope, CPU: costFit(r.CPU), Memory: costFit(r.Memory), Levels: []KneeLevel{}}
 	for i, l := range r.Levels {
-		k.Levels = append(k.Levels, KneeLevel{Sessions: l.Sessions, Start: l.Start, End: l.End, Logins: l.Logins,
+		var per []KneeSession
+		for _, s := range l.PerSession {
+			per = append(per, KneeSession{User: s.User, Server: responseDist(s.Server), Client: responseDist(s.Client)})
+		}
+		k.Levels = append(k.Levels, KneeLevel{PerSession: per, Sessions: l.Sessions, Start: l.Start, End: l.End, Logins: l.Logins,
 			FailedLogins: l.FailedLogins, Capped: l.Capped, Short: l.Short, Responses: l.Responses, Errors: l.Errors, Avg: l.Avg, Client: l.Client,
 			ClientSamples: l.ClientSamples, ErrorRate: l.ErrorRate(), CPUCores: l.CPUCores, MemoryMiB: l.MemoryMiB,
 			Pids: l.Pids, NetRxBps: l.NetRxBps, NetTxBps: l.NetTxBps, Over: r.Over >= 0 && i >= r.Over})

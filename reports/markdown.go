@@ -562,6 +562,7 @@ func writeKneeMD(w *bufio.Writer, label string, k *Knee) {
 			p("- ⚠ %s.\n", md(n))
 		}
 	}
+	writeKneeSessionsMD(w, k)
 	p("\nCost per session: CPU %s; memory %s.\n\n", fmtCost(k.CPU, "cores"), fmtCost(k.Memory, "MiB"))
 	if k.HarnessCPUShare > 0 {
 		p("The harness itself used %.1f%% of the target's CPU during the load (the load side must not be the bottleneck).\n\n", 100*k.HarnessCPUShare)
@@ -572,4 +573,44 @@ func writeKneeMD(w *bufio.Writer, label string, k *Knee) {
 	if len(k.Projections) > 0 {
 		p("\n")
 	}
+}
+
+// writeKneeSessionsMD is the per-session table of a knee run: each level's
+// sessions with their own responses, so a session that degraded alone (or
+// one that never got a sample) shows.
+func writeKneeSessionsMD(w *bufio.Writer, k *Knee) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	has := false
+	for _, l := range k.Levels {
+		has = has || len(l.PerSession) > 0
+	}
+	if !has {
+		return
+	}
+	p("\nPer session (server side: the workload's operations after the session's warm-up cycle; keystroke: client input to the next screen update):\n\n")
+	p("| level | session | ops (err) | ops mean | ops p90 | keystrokes (err) | keystroke mean | keystroke p90 | |\n")
+	p("|---:|:--|---:|---:|---:|---:|---:|---:|:--|\n")
+	for _, l := range k.Levels {
+		slow := l.Slowest()
+		for _, s := range l.PerSession {
+			note := ""
+			switch {
+			case s.User == slow:
+				note = "▲ slowest"
+			case s.Server.N == 0 && s.Server.Errors == 0:
+				note = "no judged op (warming up)"
+			}
+			p("| %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", l.Sessions, md(s.User), distCount(s.Server), distDur(s.Server, s.Server.Mean),
+				distDur(s.Server, s.Server.P90), distCount(s.Client), distDur(s.Client, s.Client.Mean), distDur(s.Client, s.Client.P90), note)
+		}
+	}
+}
+
+func distCount(d ResponseDist) string { return fmt.Sprintf("%d (%d)", d.N, d.Errors) }
+
+func distDur(d ResponseDist, v time.Duration) string {
+	if d.N == 0 {
+		return "—"
+	}
+	return fmtDur(v)
 }

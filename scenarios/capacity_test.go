@@ -92,6 +92,8 @@ var _ = Describe("capacity knee", Label("docker", "capacity"), Ordered, func() {
 				Expect(l.Responses).To(BeNumerically(">", 0), "level %d", l.Sessions)
 				Expect(l.Avg).To(BeNumerically(">", 0))
 			}
+			Expect(l.PerSession).NotTo(BeEmpty(), "level %d: each session's own responses", l.Sessions)
+			Expect(len(l.PerSession)).To(BeNumerically("<=", l.Sessions))
 			Expect(l.CPUCores).To(BeNumerically(">", 0))
 			Expect(l.CPUCores).To(BeNumerically("<", 0.5*1.3), "inside the envelope")
 			Expect(l.MemoryMiB).To(BeNumerically(">", 0))
@@ -100,6 +102,7 @@ var _ = Describe("capacity knee", Label("docker", "capacity"), Ordered, func() {
 			clientSamples += l.ClientSamples
 		}
 		Expect(clientSamples).To(BeNumerically(">", 0), "keystrokes timed from the client")
+		Expect(report).To(ContainSubstring("| level | session | ops (err) | ops mean | ops p90 | keystrokes (err) | keystroke mean | keystroke p90 |"))
 		Expect(k.Memory.Valid).To(BeTrue())
 		Expect(k.Memory.PerSession).To(BeNumerically(">", 10), "MiB per Xfce session")
 		Expect(k.Memory.Points).To(BeNumerically(">=", 2))

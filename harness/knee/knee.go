@@ -28,6 +28,8 @@ type Level struct {
 	// PerOp holds each operation's mean and count in the level.
 	PerOp         map[string]OpMean
 	ClientSamples int
+	// PerSession is each session's responses in the level, by user.
+	PerSession []SessionLevel
 	// Resources of the target over the level's window (zero: not measured).
 	CPUCores  float64 // mean cores in use
 	MemoryMiB float64 // mean working set

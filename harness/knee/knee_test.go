@@ -258,3 +258,44 @@ func TestFromRecordLeavesWarmUpsOut(t *testing.T) {
 		t.Fatalf("samples %v, level %+v", samples, levels[0])
 	}
 }
+
+// Each level holds every session's own responses: server-side operations
+// after its warm-up and client keystrokes, with count, errors, mean and
+// p90, so the slow session stands out.
+func TestFromRecordPerSession(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	op := func(s int, user, name string, d int, err string) harness.Response {
+		return harness.Response{Time: at(s), Target: "x", User: user, Source: harness.ServerSide, Op: name, Dur: time.Duration(d) * time.Millisecond, Err: err}
+	}
+	key := func(s int, user string, d int) harness.Response {
+		r := op(s, user, "keystroke", d, "")
+		r.Source = harness.ClientSide
+		return r
+	}
+	rs := []harness.Response{op(1, "u1", "warmup-cycle", 5000, ""), op(1, "u2", "warmup-cycle", 5000, "")}
+	for i := 1; i <= 10; i++ { // u1: 100..1000 ms, u2: ten times slower
+		rs = append(rs, op(1+i, "u1", "open", 100*i, ""), op(1+i, "u2", "open", 1000*i, ""))
+	}
+	rs = append(rs, op(15, "u2", "type", 0, "timed out"), key(16, "u1", 40), key(17, "u1", 60), key(18, "u2", 900),
+		op(20, "u3", "open", 9000, ""), // u3 is still warming up
+		op(40, "u1", "open", 1, ""))    // the next level
+	rec := &harness.Record{Levels: []harness.LevelMark{{Target: "x", Sessions: 3, Start: at(0), End: at(30)}}, Responses: rs}
+	levels, _ := FromRecord(rec, "")
+	got := levels[0].PerSession
+	want := []SessionLevel{
+		{User: "u1", Server: Dist{N: 10, Mean: 550 * time.Millisecond, P90: 900 * time.Millisecond},
+			Client: Dist{N: 2, Mean: 50 * time.Millisecond, P90: 60 * time.Millisecond}},
+		{User: "u2", Server: Dist{N: 10, Errors: 1, Mean: 5500 * time.Millisecond, P90: 9000 * time.Millisecond},
+			Client: Dist{N: 1, Mean: 900 * time.Millisecond, P90: 900 * time.Millisecond}},
+		{User: "u3"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("per session %+v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("session %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}

@@ -33,9 +33,19 @@ func FromRecord(rec *harness.Record, target string) ([]Level, Samples) {
 		var csum time.Duration
 		sums := map[string]time.Duration{}
 		l.PerOp = map[string]OpMean{}
+		acc := map[string]*sessionAcc{}
 		for _, r := range rec.Responses {
-			if (m.Target != "" && r.Target != m.Target) || r.Time.Before(m.Start) || !r.Time.Before(m.End) || !Counted(r) || warm.in(r) {
+			if (m.Target != "" && r.Target != m.Target) || r.Time.Before(m.Start) || !r.Time.Before(m.End) {
 				continue
+			}
+			if acc[r.User] == nil && r.User != "" {
+				acc[r.User] = &sessionAcc{} // a session the level saw, warming up or not
+			}
+			if !Counted(r) || warm.in(r) {
+				continue
+			}
+			if a := acc[r.User]; a != nil {
+				a.add(r)
 			}
 			switch r.Source {
 			case harness.ClientSide:
@@ -62,6 +72,7 @@ func FromRecord(rec *harness.Record, target string) ([]Level, Samples) {
 		if l.ClientSamples > 0 {
 			l.Client = csum / time.Duration(l.ClientSamples)
 		}
+		l.PerSession = perSession(acc)
 		measureResources(&l, rec.Ticks, m.Target)
 		levels = append(levels, l)
 	}

@@ -1,0 +1,73 @@
+package knee
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/xrdp-harness/xrdp-harness/harness"
+)
+
+// SessionLevel is what one session met in one level: its workload's judged
+// operations (server side, warm-up left out, as in the level's figure) and
+// its client's keystrokes (end to end), so that an operator sees which
+// sessions degraded and whether all of them did.
+type SessionLevel struct {
+	User           string
+	Server, Client Dist
+}
+
+// Dist summarises response samples: Mean and P90 over the successful ones
+// (nearest rank), Errors the failed ones.
+type Dist struct {
+	N, Errors int
+	Mean, P90 time.Duration
+}
+
+// dist builds a Dist from the successful durations and the failure count.
+func dist(ds []time.Duration, errs int) Dist {
+	d := Dist{N: len(ds), Errors: errs}
+	if len(ds) == 0 {
+		return d
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	var sum time.Duration
+	for _, x := range s {
+		sum += x
+	}
+	d.Mean = sum / time.Duration(len(s))
+	d.P90 = s[(len(s)*9+9)/10-1]
+	return d
+}
+
+// sessionAcc gathers one session's samples in a level.
+type sessionAcc struct {
+	server, client       []time.Duration
+	serverErr, clientErr int
+}
+
+// perSession turns each user's samples into SessionLevels, sorted by user
+// (a session the level saw only warming up gets a row without samples).
+func perSession(acc map[string]*sessionAcc) []SessionLevel {
+	out := make([]SessionLevel, 0, len(acc))
+	for u, a := range acc {
+		out = append(out, SessionLevel{User: u, Server: dist(a.server, a.serverErr), Client: dist(a.client, a.clientErr)})
+	}
+	slices.SortFunc(out, func(a, b SessionLevel) int { return cmp.Compare(a.User, b.User) })
+	return out
+}
+
+// add records one counted response of the level.
+func (a *sessionAcc) add(r harness.Response) {
+	switch {
+	case r.Source == harness.ClientSide && r.Err != "":
+		a.clientErr++
+	case r.Source == harness.ClientSide:
+		a.client = append(a.client, r.Dur)
+	case r.Err != "":
+		a.serverErr++
+	default:
+		a.server = append(a.server, r.Dur)
+	}
+}

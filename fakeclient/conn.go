@@ -225,7 +225,7 @@ func (c *Conn) handle(f frame) *Error {
 
 // onUpdate feeds one graphics update to the discriminator.
 func (c *Conn) onUpdate(u update) {
-	c.gfx.update(time.Now())
+	c.gfx.update(time.Now(), u.frameMarker)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.updates++

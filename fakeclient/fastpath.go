@@ -75,7 +75,13 @@ type update struct {
 	// pointers: cacheIndex of a color/new pointer, -1 when unknown.
 	cacheIndex int
 	secType    int // first order's secondary orderType when it is one, -1 otherwise
+	// frameMarker: surface commands whose first is a TS_FRAME_MARKER
+	// (cmdType CMDTYPE_FRAME_MARKER, [MS-RDPBCGR] 2.2.9.2.3).
+	frameMarker bool
 }
+
+// cmdTypeFrameMarker is TS_FRAME_MARKER's cmdType (2.2.9.2.3).
+const cmdTypeFrameMarker = 0x0004
 
 func (u update) String() string {
 	var s string
@@ -91,6 +97,9 @@ func (u update) String() string {
 		s += fmt.Sprintf("Pointer(0x%x idx=%d)", u.code, u.cacheIndex)
 	case classSurface:
 		s += "Surface Commands"
+		if u.frameMarker {
+			s += "(frame marker)"
+		}
 	default:
 		s += fmt.Sprintf("Update(0x%x)", u.code)
 	}
@@ -161,6 +170,9 @@ func parseFastPath(f frame, out []update) ([]update, *Error) {
 				}
 			}
 			r.off -= 2
+		}
+		if u.code == fpUpdateSurfCmds && u.frag == 0 && r.left() >= 2 && u.size >= 2 {
+			u.frameMarker = int(r.b[r.off])|int(r.b[r.off+1])<<8 == cmdTypeFrameMarker
 		}
 		if u.frag == 0 && r.left() >= 4 && u.size >= 4 {
 			switch u.code {

@@ -43,16 +43,42 @@ func TestFastPathInput(t *testing.T) {
 
 func TestGraphicsNextUpdate(t *testing.T) {
 	var g graphics
-	g.update(time.Unix(10, 0)) // before the wait: not the one
+	g.update(time.Unix(10, 0), false) // before the wait: not the one
 	next := g.next()
 	g.frame(100)
-	g.update(time.Unix(11, 0))
-	g.update(time.Unix(13, 0))
+	g.update(time.Unix(11, 0), false)
+	g.update(time.Unix(13, 0), true)
 	if at := <-next; !at.Equal(time.Unix(11, 0)) {
 		t.Fatalf("first update after the wait at %v, want 11s", at)
 	}
 	s := g.stats()
-	if s.Updates != 3 || s.Bytes != 100 || s.Frames != 1 || s.UpdatesPerSecond() != 2.0/3 {
+	if s.Updates != 3 || s.Bytes != 100 || s.Frames != 1 || s.UpdatesPerSecond() != 2.0/3 || s.FrameMarkers != 1 || s.FrameAcks != FrameAcksVNC {
 		t.Fatalf("stats %+v, %v/s", s, s.UpdatesPerSecond())
+	}
+}
+
+// A fast-path frame of surface commands that starts with a TS_FRAME_MARKER
+// ([MS-RDPBCGR] 2.2.9.2.3) is counted as a frame marker; other surface
+// commands and other updates are not.
+func TestFastPathFrameMarker(t *testing.T) {
+	fp := func(code byte, body ...byte) frame {
+		b := []byte{0x00, 0, code, byte(len(body)), byte(len(body) >> 8)}
+		b = append(b, body...)
+		b[1] = byte(len(b))
+		return frame{kind: frameFastPath, total: len(b), b: b}
+	}
+	for _, tc := range []struct {
+		name string
+		f    frame
+		want bool
+	}{
+		{"frame marker begin", fp(fpUpdateSurfCmds, 0x04, 0x00, 0x00, 0x00, 7, 0, 0, 0), true},
+		{"stream surface bits", fp(fpUpdateSurfCmds, 0x06, 0x00, 0, 0, 0, 0), false},
+		{"bitmap", fp(fpUpdateBitmap, 0x01, 0x00, 0x00, 0x00), false},
+	} {
+		ups, err := parseFastPath(tc.f, nil)
+		if err != nil || len(ups) != 1 || ups[0].frameMarker != tc.want {
+			t.Errorf("%s: updates %+v, %v; want frame marker %v", tc.name, ups, err, tc.want)
+		}
 	}
 }

@@ -59,5 +59,9 @@ type ScreenStats struct {
 	Connected time.Duration `json:"connected"`
 	// UpdatesPerSec is the mean rate between the first and last update.
 	UpdatesPerSec float64 `json:"updatesPerSec"`
-	FrameAcks     string  `json:"frameAcks,omitempty"` // "not negotiated" when the client announced none
+	// FrameAcks says how frame acknowledgements went, e.g. "not
+	// negotiated by xrdp's vnc backend" (see fakeclient.FrameAcksVNC);
+	// FrameMarkers counts the frame markers received all the same.
+	FrameAcks    string `json:"frameAcks,omitempty"`
+	FrameMarkers int64  `json:"frameMarkers,omitempty"`
 }

@@ -38,6 +38,23 @@ type Knee struct {
 	// HarnessCPUShare is the harness process's CPU during the load over the
 	// target's (0: not measured); the load side must stay far below 1.
 	HarnessCPUShare float64 `json:"harnessCPUShare,omitempty"`
+	// FrameAcks is how the RDP clients' frame acknowledgements went (e.g.
+	// "not negotiated by xrdp's vnc backend"), FrameMarkers the frame
+	// markers they received all the same, over ScreenClients clients that
+	// reported their screen ("" and 0: no RDP client reported).
+	FrameAcks     string `json:"frameAcks,omitempty"`
+	FrameMarkers  int64  `json:"frameMarkers"`
+	ScreenClients int    `json:"screenClients,omitempty"`
+}
+
+// FrameAcksText is the report's line on frame acknowledgements ("" when no
+// client reported its screen).
+func (k *Knee) FrameAcksText() string {
+	if k.FrameAcks == "" {
+		return ""
+	}
+	return fmt.Sprintf("Frame acknowledgements: %s (%d RDP clients reported their screen; %d frame markers received)",
+		k.FrameAcks, k.ScreenClients, k.FrameMarkers)
 }
 
 // KneeLevel is one level of a knee run.

@@ -59,6 +59,7 @@ func TestKneeSessionsInReports(t *testing.T) {
 	}
 	r := knee.Analyze(levels, knee.Samples{"op": {ms(800), ms(850), ms(900)}}, knee.Rule{})
 	k := NewKnee(r, "cpus=1", 1, nil)
+	k.FrameAcks, k.ScreenClients = "not negotiated by xrdp's vnc backend", 4
 	if got := k.Levels[1].Slowest(); got != "carol" {
 		t.Fatalf("slowest %q, want carol", got)
 	}
@@ -73,14 +74,15 @@ func TestKneeSessionsInReports(t *testing.T) {
 		"| 4 | carol | 4 (2) | 4.70s | 6.10s | 2 (0) | 1.90s | 2.30s | ▲ slowest |",
 		"| 4 | dave | 0 (0) | — | — | 0 (0) | — | — | no judged op (warming up) |",
 		"| 4 | 2m00s (cap) |",
-		"the 4-session level ended at its cap after 2m00s with 1 session(s) short of a judged sample", "dave"} {
+		"the 4-session level ended at its cap after 2m00s with 1 session(s) short of a judged sample", "dave",
+		"Frame acknowledgements: not negotiated by xrdp's vnc backend (4 RDP clients reported their screen; 0 frame markers received)."} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown: no %q", want)
 		}
 	}
 	page := string(render(t, HTML{}, run))
 	for _, want := range []string{"Per session", "<td>carol</td><td class=\"num\">4 (2)</td><td class=\"num\">4.70s</td><td class=\"num\">6.10s</td>",
-		"slowest", "warming up", "(cap)", "ended at its cap"} {
+		"slowest", "warming up", "(cap)", "ended at its cap", "Frame acknowledgements: not negotiated by xrdp"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("HTML: no %q", want)
 		}

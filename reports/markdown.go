@@ -564,6 +564,9 @@ func writeKneeMD(w *bufio.Writer, label string, k *Knee) {
 	}
 	writeKneeSessionsMD(w, k)
 	p("\nCost per session: CPU %s; memory %s.\n\n", fmtCost(k.CPU, "cores"), fmtCost(k.Memory, "MiB"))
+	if t := k.FrameAcksText(); t != "" {
+		p("%s.\n\n", md(t))
+	}
 	if k.HarnessCPUShare > 0 {
 		p("The harness itself used %.1f%% of the target's CPU during the load (the load side must not be the bottleneck).\n\n", 100*k.HarnessCPUShare)
 	}

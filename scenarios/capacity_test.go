@@ -108,6 +108,11 @@ var _ = Describe("capacity knee", Label("docker", "capacity"), Ordered, func() {
 		Expect(k.Memory.Points).To(BeNumerically(">=", 2))
 		Expect(k.CPU.Points).To(BeNumerically(">=", 2))
 		Expect(k.HarnessCPUShare).To(BeNumerically(">", 0), "the harness's own CPU against the target's")
+		By("frame acknowledgements: xrdp's vnc backend sends no frame markers (fakeclient.FrameAcksVNC)")
+		Expect(k.FrameAcks).To(Equal("not negotiated by xrdp's vnc backend"))
+		Expect(k.ScreenClients).To(BeNumerically(">", 0))
+		Expect(k.FrameMarkers).To(BeZero())
+		Expect(report).To(ContainSubstring("Frame acknowledgements: not negotiated by xrdp's vnc backend"))
 		Expect(k.Projections).To(HaveLen(2))
 		for _, p := range k.Projections {
 			Expect(p.LimitedBy).To(BeElementOf("CPU", "memory"), p.Text)

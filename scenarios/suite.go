@@ -300,6 +300,15 @@ func KneeFigure(rec *harness.Record, rule knee.Rule, envelope string, envelopeCo
 	if target > 0 && rec.HarnessCPU > 0 {
 		k.HarnessCPUShare = float64(rec.HarnessCPU) / float64(target)
 	}
+	for _, o := range rec.Ops {
+		if o.Screen != nil {
+			k.ScreenClients++
+			k.FrameMarkers += o.Screen.FrameMarkers
+			if k.FrameAcks == "" {
+				k.FrameAcks = o.Screen.FrameAcks
+			}
+		}
+	}
 	return k
 }
 

@@ -126,7 +126,7 @@ func (s *rdpSession) Close(ctx context.Context, style Style) harness.Op {
 	defer cancel()
 	g := s.conn.Graphics()
 	op.Screen = &harness.ScreenStats{Bytes: g.Bytes, Updates: g.Updates, Connected: time.Since(s.up),
-		UpdatesPerSec: g.UpdatesPerSecond(), FrameAcks: g.FrameAcks}
+		UpdatesPerSec: g.UpdatesPerSecond(), FrameAcks: g.FrameAcks, FrameMarkers: g.FrameMarkers}
 	err := s.conn.Close(ctx, style)
 	op.End = time.Now()
 	op.Outcome = harness.OK

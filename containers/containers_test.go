@@ -362,7 +362,18 @@ var _ = Describe("Lab", Label("docker"), func() {
 			nets = append(nets, name)
 		}
 		Expect(nets).To(ConsistOf(HavePrefix("xrdp-harness-")), "not on Docker's default bridge")
-		Expect(acceptsConnection(lab.Servers()[0].SesmanAddr())).To(Succeed(), "published ports still reach it")
+		srv := lab.Servers()[0]
+		Expect(acceptsConnection(srv.SesmanAddr())).To(Succeed(), "published ports still reach it")
+		u := srv.Users()[0]
+		Expect(scp.Authenticate(ctx, srv.SesmanAddr(), u.Name, u.Password)).To(Succeed(), "SCP through the relay")
+
+		By("the SCP relay takes the gateway (Docker's proxy) only: a peer on the lab network is refused")
+		code, out, err := srv.Exec(ctx, "bash", "-c", `exec 3<>"/dev/tcp/$(hostname -i | cut -d' ' -f1)/3351"; timeout 20 cat <&3 && echo closed`)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(code).To(Equal(0), out)
+		Expect(out).To(ContainSubstring("closed"), "the relay closed the connection")
+		Eventually(func(ctx context.Context) (string, error) { return srv.ReadFile(ctx, containers.RelayLog) }).
+			WithContext(ctx).Should(And(ContainSubstring(`"only"`), ContainSubstring(`"refused"`)))
 		Expect(lab.Down(ctx)).To(Succeed())
 		left, err := exec.CommandContext(ctx, "docker", "network", "ls", "-q", "--filter", "name="+nets[0]).Output()
 		Expect(err).NotTo(HaveOccurred())

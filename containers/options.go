@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xrdp-harness/xrdp-harness/containers/agent/ini"
 	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
@@ -134,8 +135,8 @@ func WithUserPrefix(p string) Option {
 // or host can log in as a test user).
 func WithPassword(p string) Option {
 	return func(c *config) error {
-		if p == "" || strings.ContainsAny(p, ":\n\r") {
-			return fmt.Errorf("password: want a non-empty string without ':' or newlines")
+		if err := ValidPassword(p); err != nil {
+			return err
 		}
 		c.password = p
 		return nil
@@ -361,6 +362,24 @@ func WithLease(d time.Duration) Option {
 		c.lease = d
 		return nil
 	}
+}
+
+// ValidPassword checks a test users' password given by the user: the
+// entrypoint sets it with chpasswd ("user:password" lines) and the RDP
+// client sends it in the Client Info PDU, whose password field holds 256
+// UTF-16 units with the terminator ([MS-RDPBCGR] 2.2.1.11.1.1).
+func ValidPassword(p string) error {
+	switch {
+	case p == "":
+		return errors.New("password: empty; give one of 1 to 255 characters")
+	case strings.ContainsAny(p, ":\n\r\x00"):
+		return errors.New("password: contains ':', a newline or NUL, which chpasswd cannot set; choose another")
+	case utf8.RuneCountInString(p) > 255:
+		return fmt.Errorf("password: %d characters, over the 255 an RDP client can send; choose a shorter one", utf8.RuneCountInString(p))
+	case !utf8.ValidString(p):
+		return errors.New("password: not UTF-8; choose one in UTF-8")
+	}
+	return nil
 }
 
 // RandomPassword is a test user's password when none is given: 128 random

@@ -38,7 +38,10 @@ const (
 	XrdpLog      = "/var/log/xrdp.log"
 	SesmanLog    = "/var/log/xrdp-sesman.log"
 	ReconnectLog = "/var/log/xrdp-harness/reconnect.log"
-	AgentPath    = agent.DefaultBin
+	// RelayLog is the SCP relay's: where it listens, and each peer it
+	// refused (it takes the network's gateway, Docker's proxy, only).
+	RelayLog  = "/var/log/xrdp-harness/relay.log"
+	AgentPath = agent.DefaultBin
 )
 
 // User is a test user that exists in the container.
@@ -448,7 +451,7 @@ func (c config) runEnv(version string) string {
 	env := fmt.Sprintf("XH_USERS=%d\nXH_USER_PREFIX=%s\nXH_PASSWORD='%s'\n", c.users, c.userPrefix,
 		strings.ReplaceAll(c.password, "'", `'\''`))
 	if FeaturesOf(version).SCPTCP {
-		env += fmt.Sprintf("XH_SCP_RELAY='0.0.0.0:%d localhost:%d'\n", SCPRelayPort, SesmanPort)
+		env += fmt.Sprintf("XH_SCP_RELAY='-log %s gateway:%d localhost:%d'\n", RelayLog, SCPRelayPort, SesmanPort)
 	}
 	return env
 }

@@ -71,6 +71,10 @@ type SuiteOptions struct {
 	OnRun func(reports.Suite)
 	// RunID labels every container of the suite.
 	RunID string
+	// Password, when set, is the test users' password on every container
+	// the suite boots (default: a random one per lab). It never reaches a
+	// Record or a report.
+	Password string
 	// Nodes are the node sizes capacity figures are projected onto (nil:
 	// this host and 16c64g).
 	Nodes []knee.Node
@@ -201,6 +205,9 @@ func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version, running *ato
 	}
 	if o.RunID != "" {
 		opts = append(opts, containers.WithRunID(o.RunID))
+	}
+	if o.Password != "" {
+		opts = append(opts, containers.WithPassword(o.Password))
 	}
 	failed := func(err error) reports.Run { return failedRun(s, v, err) }
 	plan, checkers, err := s.Plan(v.Image.Version, opts...)

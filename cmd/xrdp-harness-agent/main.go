@@ -12,8 +12,9 @@
 //	    append KEY=VALUE to [SECTION] even if KEY is there (param= lists)
 //	listen ADDR
 //	    hold a TCP listener open until killed (tests: squat a port)
-//	relay LISTEN TARGET
-//	    forward TCP connections (publishes sesman's loopback-only port)
+//	relay [-log FILE] LISTEN TARGET
+//	    forward TCP connections (publishes sesman's loopback-only port);
+//	    LISTEN gateway:PORT takes connections from the default gateway only
 //	sigdrop PID [-signal CHLD] [-probability 1]
 //	    ptrace PID and drop that signal until killed (faults: lost SIGCHLD)
 //	workload [-desktop xfce4|minimal] [-think 2s] [-out FILE]
@@ -80,7 +81,7 @@ const usage = `usage: xrdp-harness-agent COMMAND [ARGS]
   ini-add FILE SECTION KEY VALUE
   listen ADDR
   sigdrop PID [-signal CHLD] [-probability 1]
-  relay LISTEN TARGET
+  relay [-log FILE] LISTEN TARGET
   workload [-desktop xfce4|minimal] [-think 2s] [-out FILE] [-timeout 30s] [-cycles N]`
 
 type usageError string

@@ -244,8 +244,12 @@ var _ = Describe("stop signals", Label("docker"), func() {
 		Entry("SIGHUP", syscall.SIGHUP),
 	)
 
-	It("serves Prometheus metrics of the live run on loopback", func(ctx SpecContext) {
-		s, _ := startAndWaitForLab(ctx, GinkgoT().TempDir(), "--metrics", "127.0.0.1:0")
+	It("serves Prometheus metrics of the live run on loopback; the users log in with the --password-file's password, which no report holds", func(ctx SpecContext) {
+		out := GinkgoT().TempDir()
+		const password = "Operator-chosen pass phrase 7"
+		pwFile := filepath.Join(GinkgoT().TempDir(), "pw")
+		Expect(os.WriteFile(pwFile, []byte(password+"\n"), 0o600)).To(Succeed())
+		s, _ := startAndWaitForLab(ctx, out, "--metrics", "127.0.0.1:0", "--password-file", pwFile)
 		Eventually(s.Err).WithTimeout(time.Minute).Should(gbytes.Say(`metrics on http://127\.0\.0\.1:\d+/metrics`))
 		url := regexp.MustCompile(`http://127\.0\.0\.1:\d+/metrics`).FindString(string(s.Err.Contents()))
 		scrape := func() (string, error) {
@@ -264,6 +268,15 @@ var _ = Describe("stop signals", Label("docker"), func() {
 			MatchRegexp(`xrdp_harness_ops_total\{kind="login",outcome="ok",run="baseline @ 0\.9\.21\.1",target="[^"]+"\} [1-9]`)))
 		Expect(s.Command.Process.Signal(syscall.SIGINT)).To(Succeed())
 		Eventually(s).WithTimeout(2 * time.Minute).Should(gexec.Exit(130))
+		files, err := filepath.Glob(filepath.Join(out, "*"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(files).NotTo(BeEmpty(), "the partial report")
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(string(b)).NotTo(ContainSubstring(password), f)
+		}
+		Expect(string(s.Err.Contents()) + string(s.Out.Contents())).NotTo(ContainSubstring(password))
 	})
 
 	It("exits at once on a second signal, removing its containers", func(ctx SpecContext) {

@@ -73,6 +73,29 @@ var _ = Describe("preflight", func() {
 			"no such file"),
 	)
 
+	It("refuses a --password-file that is missing, readable by others or not a password", func() {
+		dir := GinkgoT().TempDir()
+		write := func(name, body string, mode os.FileMode) string {
+			p := filepath.Join(dir, name)
+			Expect(os.WriteFile(p, []byte(body), mode)).To(Succeed())
+			Expect(os.Chmod(p, mode)).To(Succeed())
+			return p
+		}
+		for f, want := range map[string]string{
+			filepath.Join(dir, "none"):          "no such file",
+			write("open", "secret\n", 0o644):    "lets others read it; chmod 600",
+			write("empty", "\nsecond\n", 0o600): "empty",
+			write("colon", "a:b\n", 0o600):      "contains ':'",
+		} {
+			s := startNoDocker("run", "--scenario", "baseline", "--version", "0.9.21.1", "--password-file", f)
+			Eventually(s).WithTimeout(time.Minute).Should(gexec.Exit(2))
+			out := string(s.Err.Contents())
+			Expect(out).To(ContainSubstring("--password-file"))
+			Expect(out).To(ContainSubstring(want))
+			Expect(out).NotTo(ContainSubstring("no-docker.sock"), "preflight must not have dialled Docker")
+		}
+	})
+
 	It("names every problem of the run at once", func() {
 		dir := GinkgoT().TempDir()
 		notGzip := filepath.Join(dir, "xrdp-0.9.22.1.tar.gz")

@@ -34,6 +34,7 @@ type runFlags struct {
 	nodes     listFlag
 	metrics   string
 	target    string
+	password  string
 }
 
 func newRunCmd() *cobra.Command {
@@ -71,6 +72,7 @@ each other one: the FROM side of a comparison is expected to show the defect
 		"), laid down on every version of every scenario; the report lists what the harness layered on top and the lint findings")
 	fs.Var(&f.nodes, "node", "node size a capacity figure is projected onto, CORESc MEMORYg (e.g. 8c32g); repeatable; default: this host and 16c64g")
 	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics during the run on this loopback HOST:PORT, e.g. 127.0.0.1:9464")
+	fs.StringVar(&f.password, "password-file", "", "file whose first line is the test users' password on the containers the run boots; default: a random one per run (never in reports or logs)")
 	fs.StringVar(&f.target, "target", "", "the upgrade target among the versions (label): the default suite's fault and capacity runs go to it; default: the last version")
 	return cmd
 }
@@ -108,7 +110,8 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 	if len(nodes) > 0 {
 		nodes = append([]knee.Node{knee.HostNode()}, nodes...)
 	}
-	if err = errors.Join(rerr, perr, err, lerr, errors.Join(nerr...)); err != nil {
+	password, pwerr := readPasswordFile(f.password)
+	if err = errors.Join(rerr, perr, err, lerr, pwerr, errors.Join(nerr...)); err != nil {
 		return badInput(fmt.Errorf("%w\n(run `xrdp-harness run --help` for the flags and version syntax)", err))
 	}
 	// Build steps go to the progress display, beside the runs.
@@ -180,6 +183,7 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 		Placement: placement,
 		RunID:     fmt.Sprintf("run-%d", time.Now().Unix()),
 		Nodes:     nodes,
+		Password:  password,
 		Progress: func(label string, expected int) (chan<- harness.Progress, func(*harness.Record, error)) {
 			t := progress.Track(label, expected)
 			if metrics != nil {
@@ -377,4 +381,30 @@ func verdictExit(j reports.Judgement) error {
 		return exitCode{exitCouldNotRun, errors.New(j.Headline)}
 	}
 	return nil
+}
+
+// readPasswordFile reads the first line of the --password-file (none: "",
+// a random password per run). The file should be readable by its owner
+// only; one that others can read is refused, as ssh refuses such keys.
+func readPasswordFile(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("--password-file: %w", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("--password-file %s: mode %04o lets others read it; chmod 600 %s", path, st.Mode().Perm(), path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("--password-file: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	line = strings.TrimSuffix(line, "\r")
+	if err := containers.ValidPassword(line); err != nil {
+		return "", fmt.Errorf("--password-file %s (first line): %w", path, err)
+	}
+	return line, nil
 }

@@ -94,7 +94,9 @@ func (l *Lab) Servers() []*Server {
 // sesman or SCP relay. IP masquerading is off, so its containers cannot
 // open connections to the outside world either (images are built before;
 // nothing at run time needs the mirror), while the ports published on the
-// host's 127.0.0.1 still reach them through Docker's proxy.
+// host's 127.0.0.1 still reach them through Docker's proxy. Not --internal:
+// Docker publishes no port of a container on an internal network
+// (moby/moby#36174, still open), and every lab needs its published ports.
 func createLabNetwork(ctx context.Context) (string, error) {
 	docker, err := newDockerClient()
 	if err != nil {

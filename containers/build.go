@@ -117,7 +117,7 @@ func NewBuilder(opts ...BuilderOption) (*Builder, error) {
 		logw:       io.Discard,
 		locks:      map[string]*sync.Mutex{},
 		cacheDir:   DefaultCacheDir(),
-		slot:       make(chan struct{}, 1),
+		slot:       make(chan struct{}, 2),
 	}
 	for _, o := range opts {
 		if err := o(b); err != nil {
@@ -341,8 +341,10 @@ func (b *Builder) build(ctx context.Context, r recipe) error {
 	return nil
 }
 
-// buildSlot lets one engine build of this Builder run at a time: two
-// builds on two cores would each take twice as long and starve a run.
+// buildSlot lets at most two engine builds of this Builder run at once
+// (the two lanes of a suite's prebuild: packaged versions, source builds).
+// More would only split the same cores; a run being measured is kept
+// first by the builds' throttle (low CPU shares, a quota), not by this.
 func (b *Builder) buildSlot(ctx context.Context) (func(), error) {
 	select {
 	case b.slot <- struct{}{}:

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync/atomic"
@@ -10,81 +11,119 @@ import (
 	"github.com/xrdp-harness/xrdp-harness/reports"
 )
 
-// prebuild makes the images of a suite's versions in the background, in
-// run order and one at a time, so that version N+1's image builds while
-// version N's scenarios run. A build that starts while a run is going on
-// gets containers.BackgroundLimits (half a core, low CPU shares), so the run
-// keeps its cores; a build the runs are waiting for takes the machine.
+// prebuild makes the images of a suite's versions in the background so
+// that later versions' images build while earlier versions' scenarios run.
+// It has two lanes, each building one image at a time in run order:
+// packaged versions (a minute or two each) and source builds (minutes of
+// compiling, so they start at once instead of after every packaged
+// image). In each lane the plain images come first and the desktop layers
+// (xfce4) after them: the scenarios that need no desktop (run first) do
+// not wait for one. A build that starts while a run is going on gets
+// containers.BackgroundLimits (at most a core, CPU shares 64 against the
+// target's 1024), so the run keeps the CPU it asks for; builds the runs
+// wait for take what is free.
 type prebuild struct {
 	running atomic.Bool // a run is between lab up and lab down
-	jobs    map[string]*buildJob
+	jobs    map[jobKey]*buildJob
+}
+
+// jobKey names one image of the suite: a version's own, or a desktop layer
+// on it.
+type jobKey struct {
+	label   string
+	desktop containers.DesktopKind
 }
 
 type buildJob struct {
-	// desktops are the desktop layers the version's scenarios ask for
-	// (built on its image as part of the job).
-	desktops []containers.DesktopKind
-	done     chan struct{}
-	image    containers.Image
-	err      error
-	v        Version
-	start    time.Time
+	done  chan struct{}
+	image containers.Image
+	err   error
 }
 
 // startPrebuild starts building versions' images, in order, on b, with
 // the desktop layers of the scenarios each version runs.
 func startPrebuild(ctx context.Context, o SuiteOptions, versions []Version, specs map[string][]Spec) *prebuild {
-	p := &prebuild{jobs: map[string]*buildJob{}}
-	var order []*buildJob
-	for _, v := range versions {
-		j := &buildJob{done: make(chan struct{}), v: v}
-		for _, s := range specs[v.Label] {
-			if k := s.Target.desktop().Kind; k != "" && !slices.Contains(j.desktops, k) {
-				j.desktops = append(j.desktops, k)
-			}
-		}
-		p.jobs[v.Label] = j
-		order = append(order, j)
+	p := &prebuild{jobs: map[jobKey]*buildJob{}}
+	job := func(k jobKey) *buildJob {
+		j := &buildJob{done: make(chan struct{})}
+		p.jobs[k] = j
+		return j
 	}
-	go func() {
-		bctx := containers.WithThrottle(ctx, containers.BackgroundLimits, p.running.Load)
-		for _, j := range order {
-			j.start = time.Now()
-			done := func(containers.Image, error) {}
-			jctx := bctx
-			if o.Build != nil {
-				var step func(image, step string)
-				step, done = o.Build(j.v.Label)
-				jctx = containers.WithBuildSteps(bctx, step)
+	bctx := containers.WithThrottle(ctx, containers.BackgroundLimits, p.running.Load)
+	for _, source := range []bool{false, true} {
+		var lane []Version
+		for _, v := range versions {
+			if (v.Image.Source != nil) == source {
+				lane = append(lane, v)
+				job(jobKey{label: v.Label})
 			}
-			v, err := Materialize(j.v, o.Builder.CacheDir())
-			if err == nil {
-				j.image, err = o.Builder.Ensure(jctx, v.Image)
-			}
-			for _, k := range j.desktops {
-				if err != nil {
-					break
-				}
-				var d containers.Image
-				start := time.Now()
-				if d, err = o.Builder.EnsureDesktop(jctx, j.image, k); err == nil && d.Ref != j.image.Ref {
-					j.image.Layers = append(j.image.Layers, containers.Layer{Ref: d.Ref, Built: d.Built,
-						Took: time.Since(start), Size: d.Size})
-					j.image.Took += time.Since(start)
-				}
-			}
-			j.err = err
-			done(j.image, err)
-			close(j.done)
 		}
-	}()
+		var desktops []jobKey
+		for _, v := range lane {
+			for _, sp := range specs[v.Label] {
+				k := jobKey{v.Label, sp.Target.desktop().Kind}
+				if k.desktop != "" && p.jobs[k] == nil {
+					job(k)
+					desktops = append(desktops, k)
+				}
+			}
+		}
+		if len(lane) > 0 {
+			go p.runLane(bctx, o, lane, desktops)
+		}
+	}
 	return p
 }
 
-// wait returns the version's image once it is built (or failed), and how
-// long the suite waited for it.
-func (p *prebuild) wait(ctx context.Context, label string) (containers.Image, time.Duration, error) {
-	j, ok := p.jobs[label]
+// runLane builds the lane's versions' images, then its desktop layers.
+func (p *prebuild) runLane(ctx context.Context, o SuiteOptions, lane []Version, desktops []jobKey) {
+	dones := map[string]func(containers.Image, error){}
+	jctxs := map[string]context.Context{}
+	for _, v := range lane {
+		j := p.jobs[jobKey{label: v.Label}]
+		jctx, done := ctx, func(containers.Image, error) {}
+		if o.Build != nil {
+			var step func(image, step string)
+			step, done = o.Build(v.Label)
+			jctx = containers.WithBuildSteps(ctx, step)
+		}
+		mv, err := Materialize(v, o.Builder.CacheDir())
+		if err == nil {
+			j.image, err = o.Builder.Ensure(jctx, mv.Image)
+		}
+		j.err = err
+		close(j.done)
+		if len(desktops) == 0 || err != nil || !slices.ContainsFunc(desktops, func(k jobKey) bool { return k.label == v.Label }) {
+			done(j.image, err)
+			continue
+		}
+		// The progress line of the version stays open for its desktops.
+		dones[v.Label], jctxs[v.Label] = done, jctx
+	}
+	for i, k := range desktops {
+		base, j := p.jobs[jobKey{label: k.label}], p.jobs[k]
+		start := time.Now()
+		j.image, j.err = base.image, base.err
+		if j.err == nil {
+			var d containers.Image
+			if d, j.err = o.Builder.EnsureDesktop(jctxs[k.label], base.image, k.desktop); j.err == nil && d.Ref != base.image.Ref {
+				j.image.Layers = append(slices.Clone(j.image.Layers), containers.Layer{Ref: d.Ref, Built: d.Built,
+					Took: time.Since(start), Size: d.Size})
+				j.image.Took += time.Since(start)
+			}
+		}
+		close(j.done)
+		if last := !slices.ContainsFunc(desktops[i+1:], func(n jobKey) bool { return n.label == k.label }); last && dones[k.label] != nil {
+			dones[k.label](j.image, j.err)
+		}
+	}
+}
+
+// wait returns the image a scenario needs on a version (its own, or the
+// desktop layer on it) once it is built (or failed), and how long the
+// suite waited for it.
+func (p *prebuild) wait(ctx context.Context, label string, desktop containers.DesktopKind) (containers.Image, time.Duration, error) {
+	j, ok := p.jobs[jobKey{label, desktop}]
 	if !ok {
 		return containers.Image{}, 0, nil
 	}
@@ -98,28 +137,43 @@ func (p *prebuild) wait(ctx context.Context, label string) (containers.Image, ti
 }
 
 // images is the suite report's build table, in run order, for the builds
-// that finished.
+// that finished: each version's image with the desktop layers built on it
+// so far.
 func (p *prebuild) images(order []Version) []reports.ImageBuild {
 	var out []reports.ImageBuild
 	for _, v := range order {
-		j := p.jobs[v.Label]
-		if j == nil {
+		j := p.jobs[jobKey{label: v.Label}]
+		if j == nil || !closed(j.done) {
 			continue
 		}
-		select {
-		case <-j.done:
-		default:
-			continue
+		img, err := j.image, j.err
+		for k, d := range p.jobs {
+			if k.label != v.Label || k.desktop == "" || !closed(d.done) {
+				continue
+			}
+			if d.err != nil {
+				err = cmp.Or(err, d.err)
+			} else if len(d.image.Layers) > len(img.Layers) {
+				img = d.image // the version's image with its desktop layer
+			}
 		}
-		ib := reports.ImageBuild{Version: v.Label, Image: j.image.Ref, Built: j.image.Built, Took: j.image.Took,
-			Size: j.image.Size}
-		if j.err != nil {
-			ib.Err = j.err.Error()
+		ib := reports.ImageBuild{Version: v.Label, Image: img.Ref, Built: img.Built, Took: img.Took, Size: img.Size}
+		if err != nil {
+			ib.Err = err.Error()
 		}
-		for _, l := range j.image.Layers {
+		for _, l := range img.Layers {
 			ib.Layers = append(ib.Layers, reports.ImageLayer{Image: l.Ref, Built: l.Built, Took: l.Took, Size: l.Size})
 		}
 		out = append(out, ib)
 	}
 	return out
+}
+
+func closed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }

@@ -117,6 +117,11 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 			}
 			p.specs = append(p.specs, s)
 		}
+		// Scenarios on the version's own image first: a desktop layer
+		// (xfce4) builds behind them.
+		slices.SortStableFunc(p.specs, func(a, b Spec) int {
+			return cmp.Compare(btoi(a.Target.desktop().Kind != ""), btoi(b.Target.desktop().Kind != ""))
+		})
 		if len(p.specs) > 0 {
 			plans = append(plans, p)
 			versions = append(versions, v)
@@ -133,8 +138,8 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 	for _, p := range plans {
 		versions = append(versions, p.v)
 	}
-	// Images build ahead of the runs, one at a time; a run waits for its
-	// own image only.
+	// Images build ahead of the runs (see prebuild); a run waits for the
+	// image it needs only.
 	bctx, stopBuilds := context.WithCancel(ctx)
 	defer stopBuilds()
 	specs := map[string][]Spec{}
@@ -146,9 +151,12 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		_, _, buildErr := pre.wait(ctx, p.v.Label)
-		suite.Images = pre.images(versions)
 		for _, s := range p.specs {
+			if ctx.Err() != nil {
+				break
+			}
+			_, _, buildErr := pre.wait(ctx, p.v.Label, s.Target.desktop().Kind)
+			suite.Images = pre.images(versions)
 			if ctx.Err() != nil {
 				break
 			}

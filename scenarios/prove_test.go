@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
+	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/lint"
+	"github.com/xrdp-harness/xrdp-harness/reports"
 )
 
 // proveDir writes an operator config directory with one sesman.ini.
@@ -214,6 +216,51 @@ func TestLintCatalogProofs(t *testing.T) {
 			return c.rule == rule && c.scenario != ""
 		}) {
 			t.Errorf("rule %s: no proof case", rule)
+		}
+	}
+}
+
+// Every proof scenario has a signature naming checkers of the catalog, and
+// judgeProof confirms a trap only by it.
+func TestProofSignatures(t *testing.T) {
+	for _, r := range lint.Rules() {
+		if r.Scenario == "" {
+			continue
+		}
+		if _, ok := proofSignatures[r.Scenario]; !ok {
+			t.Errorf("rule %s: scenario %s has no signature", r.ID, r.Scenario)
+		}
+	}
+	if _, ok := proofSignatures["reconnect-leak"]; !ok {
+		t.Error("reconnect-leak (policy-reconnect-leak's per-finding scenario) has no signature")
+	}
+	for name, sig := range proofSignatures {
+		for _, c := range sig.Checkers {
+			if !knownChecker(c) {
+				t.Errorf("%s: signature checker %q is not in the catalog", name, c)
+			}
+		}
+	}
+	run := func(vs ...harness.Verdict) []reports.Run {
+		return []reports.Run{{Scenario: "max-sessions-refused", Version: "0.9.21.1", Verdicts: vs}}
+	}
+	limit := harness.Verdict{Checker: "sesman-errors", Valid: harness.Invalid, Summary: "1 sesman failure (session-limit ×1) on xrdp 0.9.21.1"}
+	xfail := harness.Verdict{Checker: "sesman-errors", Valid: harness.Invalid, Summary: "3 sesman failures (x-timeout ×3)"}
+	lat := harness.Verdict{Checker: "login-latency", Valid: harness.Invalid, Summary: "no successful login, 3/3 failed (100.0%): error rate above 0.0%"}
+	ok := harness.Verdict{Checker: "zombies", Valid: harness.Valid}
+	for _, tc := range []struct {
+		name string
+		runs []reports.Run
+		want bool
+		msg  string
+	}{
+		{"the trap's checker", run(limit, lat, ok), true, "invalid: sesman-errors"},
+		{"invalid, but by something else", run(xfail, lat, ok), false, `not by the trap (want sesman-errors saying "session-limit")`},
+		{"valid", run(ok), false, "the trap did not show"},
+	} {
+		got, msg := judgeProof("max-sessions-refused", tc.runs)
+		if got != tc.want || !strings.Contains(msg, tc.msg) {
+			t.Errorf("%s: %v %q, want %v containing %q", tc.name, got, msg, tc.want, tc.msg)
 		}
 	}
 }

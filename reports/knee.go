@@ -42,6 +42,9 @@ type Knee struct {
 	// "not negotiated by xrdp's vnc backend"), FrameMarkers the frame
 	// markers they received all the same, over ScreenClients clients that
 	// reported their screen ("" and 0: no RDP client reported).
+	// BaselineNote warns when the baseline is above the lowest judged
+	// level's own response ("" otherwise): see baselineNote.
+	BaselineNote  string `json:"baselineNote,omitempty"`
 	FrameAcks     string `json:"frameAcks,omitempty"`
 	FrameMarkers  int64  `json:"frameMarkers"`
 	ScreenClients int    `json:"screenClients,omitempty"`
@@ -178,6 +181,7 @@ func NewKnee(r knee.Result, envelope string, envelopeCores float64, nodes []knee
 			ClientSamples: l.ClientSamples, ErrorRate: l.ErrorRate(), CPUCores: l.CPUCores, MemoryMiB: l.MemoryMiB,
 			Pids: l.Pids, NetRxBps: l.NetRxBps, NetTxBps: l.NetTxBps, Over: r.Over >= 0 && i >= r.Over})
 	}
+	k.BaselineNote = baselineNote(r)
 	for _, n := range nodes {
 		p := knee.Project(r, n, envelopeCores)
 		k.Projections = append(k.Projections, Projection{Node: n.Name, Cores: n.Cores, MemGiB: n.MemGiB,
@@ -198,6 +202,37 @@ func (k *Knee) Capacity() *Capacity {
 			MemoryMB: l.MemoryMiB * (1 << 20) / 1e6, Held: !l.Over, Why: map[bool]string{true: "past the knee"}[l.Over]})
 	}
 	return c
+}
+
+// baselineNote says when the baseline came out more than 10% above the
+// first judged level's response: the baseline sums each operation's 15 lowest samples
+// of the whole test (minus 2), so when the first level holds fewer than 15
+// of an operation, samples of loaded levels enter it and the limit rises
+// with them. Longer first levels (a higher every) give it more samples.
+func baselineNote(r knee.Result) string {
+	for _, l := range r.Levels {
+		if l.Responses == 0 || l.Avg <= 0 {
+			continue
+		}
+		// Dropping the 2 lowest puts a baseline of one level's samples a
+		// little above that level's mean: only a clear gap is flagged.
+		if float64(r.Baseline) <= 1.1*float64(l.Avg) {
+			return ""
+		}
+		fewest, op := -1, ""
+		for name, m := range l.PerOp {
+			if fewest < 0 || m.N < fewest || (m.N == fewest && name < op) {
+				fewest, op = m.N, name
+			}
+		}
+		why := ""
+		if fewest >= 0 && fewest < 15 {
+			why = fmt.Sprintf(": that level held as few as %d samples of %s, fewer than the 15 lowest the baseline takes, so samples of loaded levels entered it", fewest, op)
+		}
+		return fmt.Sprintf("the baseline (%s) is above the %d-session level's own response (%s)%s; the limit is higher than an unloaded baseline would give",
+			fmtDur(r.Baseline), l.Sessions, fmtDur(l.Avg), why)
+	}
+	return ""
 }
 
 // CappedNote says what a level that ended at its cap lacked ("" for a

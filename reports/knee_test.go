@@ -88,3 +88,31 @@ func TestKneeSessionsInReports(t *testing.T) {
 		}
 	}
 }
+
+// A baseline above the first judged level's own response is flagged, with
+// the operation that had too few samples there.
+func TestKneeBaselineNote(t *testing.T) {
+	ms := func(v int) time.Duration { return time.Duration(v) * time.Millisecond }
+	lv := func(n, open int, samples int) knee.Level {
+		return knee.Level{Sessions: n, Logins: 2, Responses: samples, PerOp: map[string]knee.OpMean{"open": {Mean: ms(open), N: samples}}}
+	}
+	var loaded []time.Duration
+	for i := 0; i < 20; i++ {
+		loaded = append(loaded, ms(3000+10*i))
+	}
+	// The 2-session level has 3 samples of 1s; 20 loaded ones of 3s: the
+	// baseline (15 lowest minus 2) is mostly loaded samples.
+	few := knee.Analyze([]knee.Level{lv(2, 1000, 3), lv(4, 3100, 20)}, knee.Samples{"open": append(loaded, ms(1000), ms(1000), ms(1000))}, knee.Rule{})
+	k := NewKnee(few, "", 0, nil)
+	if !strings.Contains(k.BaselineNote, "above the 2-session level's own response (1.00s)") || !strings.Contains(k.BaselineNote, "as few as 3 samples of open") {
+		t.Fatalf("note %q", k.BaselineNote)
+	}
+	var light []time.Duration
+	for i := 0; i < 15; i++ {
+		light = append(light, ms(1000+10*i))
+	}
+	enough := knee.Analyze([]knee.Level{lv(2, 1070, 15), lv(4, 3100, 20)}, knee.Samples{"open": append(loaded, light...)}, knee.Rule{})
+	if n := NewKnee(enough, "", 0, nil).BaselineNote; n != "" {
+		t.Fatalf("a baseline under the first level's response flagged: %q (baseline %v)", n, enough.Baseline)
+	}
+}

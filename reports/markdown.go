@@ -521,6 +521,9 @@ func writeKneeMD(w *bufio.Writer, label string, k *Knee) {
 		p("; envelope %s", md(k.Envelope))
 	}
 	p(".\n\n")
+	if k.BaselineNote != "" {
+		p("⚠ %s.\n\n", md(k.BaselineNote))
+	}
 	var worst time.Duration
 	for _, l := range k.Levels {
 		worst = max(worst, l.Avg)

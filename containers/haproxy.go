@@ -62,11 +62,19 @@ type Balancer struct {
 func (l *Balancer) Addr() string { return l.addr }
 
 // HAProxyConfig is the configuration of an RDP balancer over servers
-// (host:port as the balancer's network resolves them). With persist,
-// connections carrying the same `Cookie: mstshash=USER` (sent in the
-// X.224 Connection Request) go to the same server: `balance rdp-cookie`
-// and `persist rdp-cookie`, once the request is in (`tcp-request content
-// accept if RDP_COOKIE`); without, plain round robin.
+// (host:port as the balancer's network resolves them). Both ways a user's
+// first connection goes to the next server in turn (`balance roundrobin`),
+// once the X.224 Connection Request is in (`tcp-request content accept if
+// RDP_COOKIE`). With persist, later connections carrying the same `Cookie:
+// mstshash=USER` go where the first went: a stick table keyed on that
+// cookie (`stick on req.rdp_cookie(mstshash)`, HAProxy's own example for
+// RDP farms). `persist rdp-cookie` is not that: it reads the "msts" cookie
+// a Windows connection broker hands out in token redirection mode, which
+// xrdp never sends, so it would leave every connection to round robin; and
+// `balance rdp-cookie` hashes the cookie, which keeps users put but may
+// give every test user one server and so test nothing. The cookie is what
+// the client sends: mstsc's first 9 characters of the user name
+// (fakeclient.Cookie), so users sharing those share a server.
 func HAProxyConfig(servers []string, persist bool) string {
 	var b strings.Builder
 	b.WriteString(`global
@@ -84,11 +92,10 @@ frontend rdp
   tcp-request content accept if RDP_COOKIE
   default_backend xrdp
 backend xrdp
+  balance roundrobin
 `)
 	if persist {
-		b.WriteString("  balance rdp-cookie\n  persist rdp-cookie\n")
-	} else {
-		b.WriteString("  balance roundrobin\n")
+		b.WriteString("  stick-table type string len 32 size 10k expire 8h\n  stick on req.rdp_cookie(mstshash)\n")
 	}
 	for i, s := range servers {
 		fmt.Fprintf(&b, "  server s%d %s\n", i+1, s)

@@ -203,7 +203,7 @@ func (d *dialRun) run(cfg Config) (*Conn, error) {
 	d.end()
 
 	d.begin(PhaseX224)
-	if err := c.write(x224ConnectionRequest(cookieFor(cfg.User)), "X.224 Connection Request"); err != nil {
+	if err := c.write(x224ConnectionRequest(Cookie(cfg.User)), "X.224 Connection Request"); err != nil {
 		return c, err
 	}
 	f, err := readFrame(raw, &c.buf, keepDial)
@@ -270,12 +270,23 @@ func (d *dialRun) run(cfg Config) (*Conn, error) {
 	return c, nil
 }
 
-// cookieFor is the mstshash cookie mstsc derives from the user name (it
-// keeps at most 9 characters).
-func cookieFor(user string) string {
-	b := make([]byte, 0, 9)
+// CookieLength is how many characters of the user name the fakeclient
+// puts in its `Cookie: mstshash=` routing cookie: 9, as mstsc does.
+// [MS-RDPBCGR] 2.2.1.1 leaves IDENTIFIER open; its product behaviour note
+// on 3.2.5.3.1 says Microsoft's clients use "the login name of the user
+// truncated to nine characters" (FreeRDP calls it MSTSC_COOKIE_MAX_LENGTH
+// and sends up to 255 unless told to mimic mstsc). A balancer keyed on the
+// cookie (HAProxy's balance rdp-cookie or stick on req.rdp_cookie) thus
+// sees users whose names share their first 9 characters (xrdpuser01 and
+// xrdpuser02) as one user.
+const CookieLength = 9
+
+// Cookie is the mstshash cookie mstsc derives from a user name: its first
+// CookieLength printable ASCII characters.
+func Cookie(user string) string {
+	b := make([]byte, 0, CookieLength)
 	for _, r := range user {
-		if len(b) == 9 {
+		if len(b) == CookieLength {
 			break
 		}
 		if r > 0x20 && r < 0x7f {

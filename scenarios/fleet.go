@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strings"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/containers/sshhost"
+	"github.com/xrdp-harness/xrdp-harness/fakeclient"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/fleet"
 	"github.com/xrdp-harness/xrdp-harness/harness/load"
@@ -63,6 +65,11 @@ func (s Spec) validateFleet() []error {
 			} else if !slices.Equal(u, first) {
 				add("targets[%d]: test users %v differ from targets[0]'s %v; round robin gives each user any host, so every host needs the same users", i, u, first)
 			}
+		}
+		for _, c := range cookieCollisions(first) {
+			add("targets: test users %s share the routing cookie %q (mstsc and the fakeclient send the first %d characters of the name): "+
+				"round robin keys on it and would give them one host; use names that differ within their first %d characters",
+				strings.Join(c.users, ", "), c.cookie, fakeclient.CookieLength, fakeclient.CookieLength)
 		}
 	case SpreadFront:
 		host, _, err := net.SplitHostPort(s.Front)
@@ -123,6 +130,33 @@ func (s Spec) fleetLab(version string, opts ...containers.Option) (harness.Lab, 
 		return fleet.Front(lab, func(context.Context, []harness.Target) (string, error) { return addr, nil }), nil
 	}
 	return fleet.Spread(lab), nil
+}
+
+// cookieCollision is test users that send one mstshash cookie.
+type cookieCollision struct {
+	cookie string
+	users  []string
+}
+
+// cookieCollisions finds users whose routing cookies (fakeclient.Cookie)
+// are the same, in the order of their first user.
+func cookieCollisions(users []string) []cookieCollision {
+	by := map[string][]string{}
+	var order []string
+	for _, u := range users {
+		c := fakeclient.Cookie(u)
+		if len(by[c]) == 0 {
+			order = append(order, c)
+		}
+		by[c] = append(by[c], u)
+	}
+	var out []cookieCollision
+	for _, c := range order {
+		if len(by[c]) > 1 {
+			out = append(out, cookieCollision{cookie: c, users: by[c]})
+		}
+	}
+	return out
 }
 
 // entryName is the name fleet entry i has in Records.

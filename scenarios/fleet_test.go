@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -52,5 +54,35 @@ func TestFleetPlan(t *testing.T) {
 	n := plan.Load[1].(*load.Sequence).Steps[0].(*load.Nemesis)
 	if n.Target != "xrdp-0.9.21.1-1" {
 		t.Errorf("fault step aimed at %q, want the first host", n.Target)
+	}
+}
+
+// TestFleetRefusesCookieTwins: round robin keys on the mstshash cookie,
+// which keeps 9 characters of the name, so test users that share them
+// would share a host: refused before any work, naming users and cookie.
+func TestFleetRefusesCookieTwins(t *testing.T) {
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte("secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	host := func(addr, users string) string {
+		return "  - kind: ssh\n    ssh:\n      addr: " + addr + "\n      user: ops\n      identityFile: /keys/id\n" +
+			"      hostKeyFingerprint: SHA256:" + strings.Repeat("B", 43) + "\n      users: " + users + "\n      passwordFile: " + pw + "\n"
+	}
+	y := "name: f\ntargets:\n" + host("127.0.0.1:2222", "[xrdpuser01, xrdpuser02, ops3]") +
+		host("127.0.0.1:2223", "[xrdpuser01, xrdpuser02, ops3]") + fleetLoad
+	_, err := Parse("f.yaml", strings.NewReader(y))
+	if err == nil || !strings.Contains(err.Error(), `test users xrdpuser01, xrdpuser02 share the routing cookie "xrdpuser0"`) {
+		t.Fatalf("want the cookie twins refused, got %v", err)
+	}
+	// Behind the operator's balancer they are what production sees: allowed.
+	y = "name: f\ntargets:\n" + host("127.0.0.1:2222", "[xrdpuser01, xrdpuser02]") +
+		host("127.0.0.1:2223", "[xrdpuser01, xrdpuser02]") + "spread: front\nfront: 127.0.0.1:13389\n" + fleetLoad
+	if _, err := Parse("f.yaml", strings.NewReader(y)); err != nil {
+		t.Fatalf("front: want valid, got %v", err)
+	}
+	// Containers' user1..user20 all differ within 9 characters.
+	if _, err := Parse("f.yaml", strings.NewReader("name: f\ntargets:\n  - users: 20\n  - users: 20\n"+fleetLoad)); err != nil {
+		t.Fatalf("user1..user20: want valid, got %v", err)
 	}
 }

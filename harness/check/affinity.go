@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/xrdp-harness/xrdp-harness/fakeclient"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
@@ -27,7 +28,12 @@ import (
 //
 // One verdict per target, about the sessions started on it. With one
 // target the property holds trivially (valid, and said so). Unknown: a fleet
-// with no sesman session line at all (no logs: the sampler did not run).
+// with no sesman session line at all (no logs: the sampler did not run),
+// or one whose sessions all lived on one host: the balancer never sent a
+// user anywhere else, so affinity was not put to the test. That is what a
+// cookie-keyed balancer does with users whose names share their first 9
+// characters (xrdpuser01, xrdpuser02: one mstshash cookie, see
+// fakeclient.Cookie); the summary names such users.
 type Affinity struct{ Config Config }
 
 var _ harness.Checker = Affinity{}
@@ -145,6 +151,12 @@ func (c Affinity) Check(r *harness.Record) []harness.Verdict {
 			}
 		}
 	}
+	var busy []string // hosts where some user held a session
+	for _, t := range targets {
+		if len(users[t]) > 0 {
+			busy = append(busy, t)
+		}
+	}
 	var out []harness.Verdict
 	for _, t := range targets {
 		v := harness.Verdict{Checker: c.Name(), Target: t, Metrics: map[string]float64{
@@ -156,6 +168,14 @@ func (c Affinity) Check(r *harness.Record) []harness.Verdict {
 		case len(evs) == 0:
 			v.Valid = harness.Unknown
 			v.Summary = "no sesman session lines on any target: cannot tell where sessions lived"
+		case len(busy) < 2 && len(misrouted[t]) == 0:
+			v.Valid = harness.Unknown
+			where := "no host"
+			if len(busy) == 1 {
+				where = busy[0]
+			}
+			v.Summary = fmt.Sprintf("every session of the run lived on %s: no user was sent to another host, so affinity "+
+				"was not put to the test%s", where, cookieTwins(users))
 		case len(misrouted[t]) > 0:
 			ev := newEvidence(t, 10)
 			for _, e := range misrouted[t] {
@@ -171,4 +191,29 @@ func (c Affinity) Check(r *harness.Record) []harness.Verdict {
 		out = append(out, v)
 	}
 	return out
+}
+
+// cookieTwins names the users that send one mstshash cookie, if any.
+func cookieTwins(users map[string]map[string]bool) string {
+	by := map[string][]string{}
+	for _, us := range users {
+		for u := range us {
+			c := fakeclient.Cookie(u)
+			if !slices.Contains(by[c], u) {
+				by[c] = append(by[c], u)
+			}
+		}
+	}
+	var twins []string
+	for c, us := range by {
+		if len(us) > 1 {
+			slices.Sort(us)
+			twins = append(twins, fmt.Sprintf("%s send one routing cookie %q", strings.Join(us, ", "), c))
+		}
+	}
+	if len(twins) == 0 {
+		return ""
+	}
+	slices.Sort(twins)
+	return " (users " + strings.Join(twins, "; ") + ": a cookie-keyed balancer sees them as one user)"
 }

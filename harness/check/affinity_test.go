@@ -64,6 +64,20 @@ func TestAffinity(t *testing.T) {
 			}},
 		{name: "one target: holds trivially", want: harness.Valid, mention: "one target",
 			build: func() *builder { return newBuilder().started(1, "u1", 10) }},
+		{name: "every session on one host: affinity not put to the test", want: harness.Unknown,
+			mention: "every session of the run lived on t1",
+			build: func() *builder {
+				b := newBuilder()
+				b.on("t1").started(1, "u1", 10).reconnected(5, "u1", 10)
+				return b.on("t2").xrdpLog(1, "connected")
+			}},
+		{name: "cookie twins on one host are named", want: harness.Unknown,
+			mention: `users xrdpuser01, xrdpuser02 send one routing cookie "xrdpuser0"`,
+			build: func() *builder {
+				b := newBuilder()
+				b.on("t1").started(1, "xrdpuser01", 10).started(2, "xrdpuser02", 11).reconnected(5, "xrdpuser01", 10)
+				return b.on("t2").xrdpLog(1, "connected")
+			}},
 		{name: "a fleet without sesman lines", want: harness.Unknown,
 			build: func() *builder {
 				b := newBuilder()

@@ -76,7 +76,7 @@ func affinity(rec *harness.Record) map[string]harness.Verdict {
 
 var _ = Describe("a fleet behind HAProxy", Label("docker"), func() {
 	It("keeps reconnect affinity with RDP-cookie persistence and loses it without", func(ctx SpecContext) {
-		By("with persist rdp-cookie")
+		By("with persistence on the mstshash cookie (a stick table)")
 		rec, logs := balancedRun(ctx, true)
 		GinkgoWriter.Println(logs)
 		Expect(rec.Targets).To(HaveLen(4))

@@ -21,6 +21,12 @@ import (
 // first appear. So the fleet's users are spread round robin and each keeps
 // their host, the way an operator's balancer with RDP-cookie persistence
 // does. A connection without a cookie goes to the next target in turn.
+//
+// The key is the cookie as the client sends it: mstsc and the fakeclient
+// send the first 9 characters of the user name (fakeclient.Cookie), so
+// users whose names share them (xrdpuser01, xrdpuser02) are one user here
+// and share a host, as behind any cookie-keyed balancer. Scenarios refuse
+// such users on a round-robin fleet (scenarios.Spec.Validate).
 type RoundRobin struct {
 	ln      net.Listener
 	targets []string // RDP addresses

@@ -6,6 +6,8 @@ import (
 	"net"
 	"strconv"
 	"testing"
+
+	"github.com/xrdp-harness/xrdp-harness/fakeclient"
 )
 
 // crFor is an X.224 Connection Request in a TPKT carrying user's cookie,
@@ -92,5 +94,34 @@ func TestCookieUser(t *testing.T) {
 	}
 	if u := cookieUser([]byte{3, 0, 0, 11, 6, 0xe0, 0, 0, 0, 0, 0}); u != "" {
 		t.Errorf("no cookie: got %q", u)
+	}
+}
+
+// TestRoundRobinKeysOnTheCookie: users whose names share their first 9
+// characters send one cookie (as mstsc does) and so share a target.
+func TestRoundRobinKeysOnTheCookie(t *testing.T) {
+	rr, err := NewRoundRobin([]string{backend(t, 0), backend(t, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rr.Close()
+	got := map[string]string{}
+	for _, u := range []string{"xrdpuser01", "xrdpuser02", "other"} {
+		c, err := net.Dial("tcp", rr.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Write(crFor(fakeclient.Cookie(u))); err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(c)
+		c.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[u] = string(b)
+	}
+	if got["xrdpuser01"] != got["xrdpuser02"] || got["other"] == got["xrdpuser01"] {
+		t.Errorf("targets %v: want xrdpuser01 and xrdpuser02 together (one cookie), other on the next target", got)
 	}
 }

@@ -49,6 +49,16 @@ func (l *proxiedLab) Up(ctx context.Context) ([]harness.Target, error) {
 // Down closes the proxies, then brings the wrapped lab down.
 func (l *proxiedLab) Down(ctx context.Context) error { return l.down.Down(ctx) }
 
+var _ harness.RecordFinisher = (*proxiedLab)(nil)
+
+// FinishRecord hands the Record to the wrapped lab when it finishes
+// Records (a fleet's front attributes its ops to the hosts).
+func (l *proxiedLab) FinishRecord(r *harness.Record) {
+	if f, ok := l.lab.(harness.RecordFinisher); ok {
+		f.FinishRecord(r)
+	}
+}
+
 // ProxiedTarget is a target reached through a Proxy: RDPAddr is the
 // proxy's, everything else is the wrapped target's.
 type ProxiedTarget struct {

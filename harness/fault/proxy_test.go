@@ -428,3 +428,25 @@ func TestToxicWaitsEndWithContext(t *testing.T) {
 		}
 	})
 }
+
+type finishing struct {
+	harness.Lab
+	called *bool
+}
+
+func (f finishing) FinishRecord(*harness.Record) { *f.called = true }
+
+// TestProxiedLabPassesTheRecordOn: a proxied fleet still attributes its
+// ops (the wrapped lab's RecordFinisher is called through the wrapper).
+func TestProxiedLabPassesTheRecordOn(t *testing.T) {
+	called := false
+	lab := fault.Proxied(finishing{called: &called})
+	f, ok := lab.(harness.RecordFinisher)
+	if !ok {
+		t.Fatal("a proxied lab is not a RecordFinisher")
+	}
+	f.FinishRecord(&harness.Record{})
+	if !called {
+		t.Error("the wrapped lab's FinishRecord was not called")
+	}
+}

@@ -79,17 +79,8 @@ func (s Spec) validateKind() []error {
 	for _, e := range t.sshConfig("").Validate() {
 		add("target.%v", e)
 	}
-	set := map[string]bool{
-		"users": t.Users != 0, "displayOffset": t.DisplayOffset != 0, "maxSessions": t.MaxSessions != 0,
-		"policy": t.Policy != "", "ini": len(t.Ini) > 0, "reconnectScript": t.Reconnect.RunTime != 0 || t.Reconnect.Align != 0,
-		"resources":    t.Resources.CPUs != 0 || t.Resources.MemoryMB != 0 || t.Resources.PidsLimit != 0,
-		"capabilities": len(t.Capabilities) > 0,
-		"config":       t.Config != "",
-	}
-	for _, f := range []string{"users", "displayOffset", "maxSessions", "policy", "ini", "config", "reconnectScript", "resources", "capabilities"} {
-		if set[f] {
-			add("target.%s: an ssh target is used as it is; change the host's own config (the test users are target.ssh.users)", f)
-		}
+	for _, f := range t.containerSettings() {
+		add("target.%s: an ssh target is used as it is; change the host's own config (the test users are target.ssh.users)", f)
 	}
 	faults := s.allFaults()
 	if len(faults) > 0 && !t.AllowFaults {
@@ -113,6 +104,27 @@ func (s Spec) validateKind() []error {
 		}
 	}
 	return errs
+}
+
+// containerSettings names the settings of t that only a container target
+// takes (an existing host runs its own config).
+func (t TargetSpec) containerSettings() []string {
+	var out []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"users", t.Users != 0}, {"displayOffset", t.DisplayOffset != 0}, {"maxSessions", t.MaxSessions != 0},
+		{"policy", t.Policy != ""}, {"ini", len(t.Ini) > 0}, {"config", t.Config != ""},
+		{"reconnectScript", t.Reconnect.RunTime != 0 || t.Reconnect.Align != 0},
+		{"resources", t.Resources.CPUs != 0 || t.Resources.MemoryMB != 0 || t.Resources.PidsLimit != 0},
+		{"capabilities", len(t.Capabilities) > 0},
+	} {
+		if f.set {
+			out = append(out, f.name)
+		}
+	}
+	return out
 }
 
 // allFaults lists every fault of the scenario: the schedule's and the

@@ -55,6 +55,15 @@ var _ = Describe("bad input", func() {
 		Entry("metrics beyond loopback", []string{"run", "--metrics", "[::]:9464"}, `"::" is not a loopback address`),
 		Entry("metrics without a host", []string{"run", "--metrics", "9464"}, "want HOST:PORT on loopback"),
 		Entry("stray argument", []string{"clean", "now"}, `unexpected argument "now"`),
+		Entry("an ssh host without credentials, host key or users", []string{"run", "--scenario", "baseline", "--version", "0.9.21.1",
+			"--ssh", "ops@staging1.example.net:22"}, "ssh: no credentials", "host keys are never skipped", "ssh.users: empty"),
+		Entry("an ssh host without its user", []string{"run", "--scenario", "baseline", "--version", "0.9.21.1", "--ssh", "staging1:22"},
+			`--ssh "staging1:22": want USER@HOST:PORT`),
+		Entry("ssh settings without --ssh", []string{"run", "--known-hosts", "/k"}, "add --ssh USER@HOST:PORT"),
+		Entry("--ssh needs one version", []string{"run", "--scenario", "baseline", "--ssh", "ops@h:22"}, "--version: 0 given"),
+		Entry("faults on an ssh host need --allow-faults", []string{"run", "--scenario", "reconnect-storm", "--version", "0.9.21.1",
+			"--ssh", "ops@h:22", "--identity", "/k/id", "--known-hosts", "/k/known_hosts", "--test-users", "alice,bob", "--password-file", "/k/pw"},
+			"injects end-sessions into the hosts", "add --allow-faults"),
 	)
 
 	It("rejects a broken scenario file with its line", func() {

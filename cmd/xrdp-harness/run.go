@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
 	"github.com/xrdp-harness/xrdp-harness/containers/xrdpconf"
@@ -35,6 +36,77 @@ type runFlags struct {
 	metrics   string
 	target    string
 	password  string
+	hosts     hostFlags
+}
+
+// hostFlags put the run's scenarios on existing hosts over SSH (--ssh),
+// without a scenario file that names them.
+type hostFlags struct {
+	logins      listFlag
+	identity    string
+	agent       bool
+	knownHosts  string
+	fingerprint string
+	users       listFlag
+	pwEnv       string
+	allowFaults bool
+	front       string
+}
+
+func (h *hostFlags) register(fs *pflag.FlagSet) {
+	fs.Var(&h.logins, "ssh", "run on an existing xrdp host over SSH, USER@HOST:PORT (repeatable: two or more are a fleet, users spread round robin)")
+	fs.StringVar(&h.identity, "identity", "", "with --ssh: private key file (unencrypted)")
+	fs.BoolVar(&h.agent, "ssh-agent", false, "with --ssh: keys from the agent at $SSH_AUTH_SOCK")
+	fs.StringVar(&h.knownHosts, "known-hosts", "", "with --ssh: known_hosts file the host keys are verified against")
+	fs.StringVar(&h.fingerprint, "host-key-fingerprint", "", "with --ssh: the host's pinned key, SHA256:... as ssh-keygen -lf prints")
+	fs.Var(&h.users, "test-users", "with --ssh: the test accounts on the hosts, comma-separated (faults touch only their sessions)")
+	fs.StringVar(&h.pwEnv, "password-env", "", "with --ssh: environment variable holding the test users' password")
+	fs.BoolVar(&h.allowFaults, "allow-faults", false, "with --ssh: let the scenarios' faults act on the hosts (someone's servers)")
+	fs.StringVar(&h.front, "front", "", "with two or more --ssh hosts: the operator's balancer in front of them, 127.0.0.1:PORT")
+}
+
+// set reports whether any host flag was given.
+func (h hostFlags) set() bool {
+	return len(h.logins) > 0 || h.identity != "" || h.agent || h.knownHosts != "" || h.fingerprint != "" ||
+		len(h.users) > 0 || h.pwEnv != "" || h.allowFaults || h.front != ""
+}
+
+// apply puts every spec on the hosts; dropped container settings are said
+// on stderr. It is pure but for that line: no SSH, no Docker.
+func (h hostFlags) apply(specs []scenarios.Spec, f *runFlags, stderr io.Writer) ([]scenarios.Spec, error) {
+	if !h.set() {
+		return specs, nil
+	}
+	var errs []error
+	if len(h.logins) == 0 {
+		errs = append(errs, errors.New("--identity, --known-hosts, --test-users, ... are for --ssh hosts: add --ssh USER@HOST:PORT"))
+	}
+	if f.config != "" {
+		errs = append(errs, fmt.Errorf("--config %q: an ssh host runs its own config; drop --config or --ssh", f.config))
+	}
+	if len(f.versions) != 1 {
+		errs = append(errs, fmt.Errorf("--version: %d given; with --ssh name the hosts' xrdp version once (e.g. --version 0.9.21.1): it picks the scenarios that apply and labels the runs, and the Record reads the real one from each host", len(f.versions)))
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	hosts := scenarios.Hosts{Logins: h.logins, AllowFaults: h.allowFaults, Front: h.front, SSH: scenarios.SSHSpec{
+		IdentityFile: h.identity, Agent: h.agent, KnownHosts: h.knownHosts, HostKeyFingerprint: h.fingerprint,
+		Users: h.users, PasswordFile: f.password, PasswordEnv: h.pwEnv}}
+	out := make([]scenarios.Spec, 0, len(specs))
+	for _, s := range specs {
+		on, dropped, err := s.OnHosts(hosts)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if len(dropped) > 0 {
+			fmt.Fprintf(stderr, "xrdp-harness run: %s on the --ssh hosts: its container settings (%s) do not apply (a host runs its own config)\n",
+				s.Name, strings.Join(dropped, ", "))
+		}
+		out = append(out, on)
+	}
+	return out, errors.Join(errs...)
 }
 
 func newRunCmd() *cobra.Command {
@@ -72,7 +144,8 @@ each other one: the FROM side of a comparison is expected to show the defect
 		"), laid down on every version of every scenario; the report lists what the harness layered on top and the lint findings")
 	fs.Var(&f.nodes, "node", "node size a capacity figure is projected onto, CORESc MEMORYg (e.g. 8c32g); repeatable; default: this host and 16c64g")
 	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics during the run on this loopback HOST:PORT, e.g. 127.0.0.1:9464")
-	fs.StringVar(&f.password, "password-file", "", "file whose first line is the test users' password on the containers the run boots; default: a random one per run (never in reports or logs)")
+	fs.StringVar(&f.password, "password-file", "", "file whose first line is the test users' password on the containers the run boots; default: a random one per run (never in reports or logs); with --ssh: the hosts' test users' passwords (one line for all, or USER:PASSWORD lines)")
+	f.hosts.register(fs)
 	fs.StringVar(&f.target, "target", "", "the upgrade target among the versions (label): the default suite's fault and capacity runs go to it; default: the last version")
 	return cmd
 }
@@ -98,6 +171,10 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 		ConfigDir: f.config,
 	})
 	cfg.specs = checked.Specs
+	var herr error
+	if perr == nil {
+		cfg.specs, herr = f.hosts.apply(cfg.specs, f, stderr)
+	}
 	versions, compare, err := cfg.versions(checked.Versions)
 	configs, lerr := scenarios.LintConfigs(checked.Specs, checked.Versions)
 	var nodes []knee.Node
@@ -110,8 +187,14 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 	if len(nodes) > 0 {
 		nodes = append([]knee.Node{knee.HostNode()}, nodes...)
 	}
-	password, pwerr := readPasswordFile(f.password)
-	if err = errors.Join(rerr, perr, err, lerr, pwerr, errors.Join(nerr...)); err != nil {
+	// With --ssh, --password-file is the hosts' (sshhost reads it: one
+	// line for all test users, or USER:PASSWORD lines).
+	var password string
+	var pwerr error
+	if !f.hosts.set() {
+		password, pwerr = readPasswordFile(f.password)
+	}
+	if err = errors.Join(rerr, perr, herr, err, lerr, pwerr, errors.Join(nerr...)); err != nil {
 		return badInput(fmt.Errorf("%w\n(run `xrdp-harness run --help` for the flags and version syntax)", err))
 	}
 	// Build steps go to the progress display, beside the runs.

@@ -13,6 +13,7 @@ func Default(opts ...Option) ([]harness.Checker, error) {
 	return []harness.Checker{
 		Zombies{Config: cfg},
 		VNCErrors{Config: cfg},
+		Chansrv{Config: cfg},
 		SesmanErrors{Config: cfg},
 		Stale{Config: cfg},
 		Leaks{Config: cfg},

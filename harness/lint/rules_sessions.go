@@ -61,13 +61,13 @@ var listenAddressChansrv = Rule{
 		return one(Finding{
 			Severity: Warning,
 			Setting:  la.String(),
-			Message:  fmt.Sprintf("chansrv listens on TCP 7200+D because ListenAddress is %q, while xrdp looks for chansrv's UNIX socket (the session ip is 127.0.0.1): every login waits ≈ 16 s for chansrv", la.value),
+			Message:  fmt.Sprintf("chansrv listens on TCP 7200+D because ListenAddress is %q, while xrdp looks for chansrv's UNIX socket (the session ip is 127.0.0.1): the xrdp process of every new connection waits ≈ 16 s for chansrv (the session frozen after its first screen), then runs without clipboard, drives and sound", la.value),
 			Evidence: []string{
 				"xrdp v0.9.21.1 sesman/chansrv/chansrv_config.c:110-114 only ListenAddress=127.0.0.1 sets use_unix_socket; the default (:38 DEFAULT_USE_UNIX_SOCKET 0) is TCP, and chansrv.c:1254 listens on 7200+display",
 				"xrdp v0.9.21.1 sesman/config.c:106-108 an unset ListenAddress is 0.0.0.0",
 				"xrdp v0.9.21.1 xrdp/xrdp_mm.c:2544-2549 xrdp connects to chansrv's UNIX socket when the session ip is empty or 127.0.0.1, else to 7200+display",
 				"xrdp v0.9.21.1 xrdp/xrdp_mm.c:2319-2332 tries chansrv 4 times, each a trans_connect with a 3000 ms timeout (common/trans.c:739-770 retries the UNIX socket every 100 ms) then a 1 s sleep: 16 s before the login goes on without chansrv",
-				"measured (xrdp-notes, 2026-12-01): 0.9.21.1 with sesman on 0.0.0.0 stalled every login ≈ 16 s while xrdp retried chansrv",
+				"measured: harness/check/testdata/storm-0.9.21.1.json (real 0.9.21.1, sesman on 0.0.0.0): 18 connections could not reach chansrv, 3 gave up after ≈ 16 s (the chansrv checker); lint --prove runs scenarios/defaults/chansrv-tcp.yaml",
 			},
 			Fix: "keep [Globals] ListenAddress=127.0.0.1 and reach sesman from elsewhere through a relay or proxy, or point xrdp.ini's session ip at the same address",
 		})

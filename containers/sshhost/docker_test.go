@@ -242,3 +242,60 @@ func sshRun(ctx context.Context, addr string, k keys, cmd string) string {
 	out, _ := s.CombinedOutput(cmd)
 	return string(out)
 }
+
+// The defect build (0.9.21.1 from source, its SIGCHLD fix reverted) as a
+// container target and as an ssh host: the built-in reconnect-storm (10
+// users, 6 waves) must find it invalid on the same checkers both ways,
+// zombies among them. The small storm above is too small for that: its 4
+// users' merged signals are a matter of luck (one run of each found
+// zombies on the ssh host and none in the container). It builds xrdp from
+// source when the image is missing (minutes on a cold cache) and runs the
+// storm twice, hence "slow".
+var _ = Describe("ssh target on the defect build", Ordered, Label("docker", "slow"), func() {
+	It("gives the container target's invalid verdicts, zombies among them, through SSH alone", func(ctx SpecContext) {
+		spec, err := scenarios.Builtin("reconnect-storm")
+		Expect(err).NotTo(HaveOccurred())
+		copts, err := spec.Options()
+		Expect(err).NotTo(HaveOccurred())
+		_, checkers, err := spec.Plan(version)
+		Expect(err).NotTo(HaveOccurred())
+		v, err := scenarios.ParseVersion(scenarios.DefectBuild, nil)
+		Expect(err).NotTo(HaveOccurred())
+		v, err = scenarios.Materialize(v, builder.CacheDir())
+		Expect(err).NotTo(HaveOccurred())
+		src := containers.WithSource(*v.Image.Source)
+		password := "pw-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		pwFile := filepath.Join(GinkgoT().TempDir(), "passwords")
+		Expect(os.WriteFile(pwFile, []byte(password+"\n"), 0o600)).To(Succeed())
+
+		By("the container target")
+		cplan, _, err := spec.Plan(v.Image.Version, containers.WithBuilder(builder), containers.WithPassword(password), src)
+		Expect(err).NotTo(HaveOccurred())
+		crec, err := harness.Run(ctx, cplan)
+		Expect(err).NotTo(HaveOccurred())
+		want := verdicts(crec, checkers)
+
+		By("the ssh host")
+		var users []string
+		for i := 1; i <= spec.Target.Users; i++ {
+			users = append(users, "user"+strconv.Itoa(i))
+		}
+		k := newKeys()
+		lab := &hostLab{version: v.Image.Version, opts: append(copts, containers.WithPassword(password), src), keys: k,
+			cfg: sshhost.Config{Name: "ssh-defect", User: "xhops", IdentityFile: k.identity, HostKeyFingerprint: k.fingerprint,
+				Users: users, PasswordFile: pwFile, AllowFaults: true,
+				ExtraLogs: map[string]string{string(harness.LogReconnect): containers.ReconnectLog}}}
+		DeferCleanup(func(ctx context.Context) { lab.terminate(ctx) })
+		splan := cplan
+		splan.Lab = lab
+		srec, err := harness.Run(ctx, splan)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(lab.downErr).NotTo(HaveOccurred(), "cleanup proved over SSH")
+		got := verdicts(srec, checkers)
+		GinkgoWriter.Printf("container verdicts %v\nssh verdicts       %v\n", want, got)
+		Expect(srec.Targets[0].Config["kind"]).To(Equal("ssh"))
+		Expect(want["zombies"]).To(Equal(harness.Invalid), "the container target finds the defect")
+		Expect(got).To(Equal(want))
+		Expect(lab.execCount(ctx)).To(BeZero())
+	})
+})

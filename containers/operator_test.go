@@ -49,6 +49,37 @@ param=-dpi
 param=96
 `
 
+// operatorStartwm marks the session it starts and holds it with a sleep of
+// its own.
+const operatorStartwm = "#!/bin/sh\n# prod startwm.sh\necho \"operator startwm $(id -un) $DISPLAY\" >> /tmp/operator-startwm.log\nexec sleep 86399\n"
+
+// operatorXrdpMissingCert is an xrdp.ini whose TLS pair is not in the
+// container (an operator's own paths): xrdp logs "Cannot read certificate
+// file" (v0.9.21.1 libxrdp/xrdp_rdp.c:246) and offers no TLS
+// (libxrdp/xrdp_iso.c:116-117, :164-167), so it never becomes ready.
+const operatorXrdpMissingCert = `[Globals]
+ini_version=1
+fork=true
+port=3389
+security_layer=negotiate
+crypt_level=high
+certificate=/etc/xrdp/prod/cert.pem
+key_file=/etc/xrdp/prod/key.pem
+ssl_protocols=TLSv1.2, TLSv1.3
+
+[Logging]
+LogFile=xrdp.log
+LogLevel=INFO
+
+[Xvnc]
+name=Xvnc
+lib=libvnc.so
+username=ask
+password=ask
+ip=127.0.0.1
+port=-1
+`
+
 const operatorReconnect = "#!/bin/sh\necho \"operator reconnect $(id -un) $DISPLAY\" >> /tmp/operator-reconnect.log\n"
 
 var _ = Describe("The operator's config", Label("docker"), func() {
@@ -108,6 +139,51 @@ var _ = Describe("The operator's config", Label("docker"), func() {
 		Entry("0.9.21.1", "0.9.21.1"),
 		Entry("0.10.1", "0.10.1"),
 	)
+
+	It("runs the operator's own startwm.sh in every session and lists it in the layered diff", func(ctx SpecContext) {
+		dir := GinkgoT().TempDir()
+		Expect(os.WriteFile(filepath.Join(dir, "sesman.ini"), []byte(operatorSesman), 0o644)).To(Succeed())
+		// A production-like window manager script, recognisable in the session.
+		Expect(os.WriteFile(filepath.Join(dir, "startwm.sh"), []byte(operatorStartwm), 0o755)).To(Succeed())
+		d, err := xrdpconf.Load(dir)
+		Expect(err).NotTo(HaveOccurred())
+		srv := run(ctx, "0.9.21.1", containers.WithUsers(1), containers.WithConfigDir(d))
+
+		By("the layered diff lists startwm.sh as the operator's, unchanged, and what sesman starts")
+		var diff []string
+		for _, c := range srv.Layered() {
+			diff = append(diff, c.String())
+		}
+		AddReportEntry("layered", strings.Join(diff, "\n"))
+		Expect(diff).To(ContainElement("startwm.sh: yours, unchanged: sesman starts every session with it (DefaultWindowManager=startwm.sh); the harness's desktop setting is not used"))
+
+		By("a login's session runs it: its marker names the user and the display, its own sleep holds the session")
+		u := srv.Users()[0]
+		Expect(rdpLogin(ctx, srv.RDPAddr(), u).Outcome).To(Equal(fakeclient.OK))
+		Eventually(func() (string, error) { return srv.ReadFile(ctx, "/tmp/operator-startwm.log") }).
+			WithContext(ctx).WithTimeout(20 * time.Second).Should(ContainSubstring("operator startwm " + u.Name + " :20"))
+		code, out, err := srv.Exec(ctx, "pgrep", "-u", u.Name, "-a", "sleep")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(code).To(BeZero(), out)
+		Expect(out).To(ContainSubstring("sleep 86399"))
+	})
+
+	It("names file, line and version when a version cannot start with the operator's config", func(ctx SpecContext) {
+		dir := GinkgoT().TempDir()
+		Expect(os.WriteFile(filepath.Join(dir, "xrdp.ini"), []byte(operatorXrdpMissingCert), 0o644)).To(Succeed())
+		d, err := xrdpconf.Load(dir)
+		Expect(err).NotTo(HaveOccurred())
+		srv, err := containers.Run(ctx, "0.9.21.1", containers.WithBuilder(builder), containers.WithUsers(1),
+			containers.WithConfigDir(d), containers.WithStartupTimeout(20*time.Second))
+		DeferCleanup(func(ctx context.Context) { Expect(srv.Terminate(ctx)).To(Succeed()) })
+		Expect(err).To(HaveOccurred())
+		AddReportEntry("start error", err.Error())
+		Expect(err).To(MatchError(And(
+			ContainSubstring("run xrdp 0.9.21.1"),
+			ContainSubstring("the logs point at xrdp.ini line 7 ([Globals] certificate=/etc/xrdp/prod/cert.pem)"),
+			ContainSubstring("xrdp.ini line 8 ([Globals] key_file=/etc/xrdp/prod/key.pem)"),
+			ContainSubstring("Cannot accept TLS connections"))))
+	})
 
 	It("rejects a file with lines xrdp would not read, naming file and line, before Docker", func(ctx SpecContext) {
 		dir := GinkgoT().TempDir()

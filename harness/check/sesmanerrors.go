@@ -13,7 +13,8 @@ import (
 // SesmanErrors finds the failures sesman logs, read according to the
 // target's xrdp version (TargetInfo.Version):
 //
-//	session-limit     max concurrent session limit exceeded
+//	session-limit     max concurrent session limit exceeded (0.9.x); 0.10 logs
+//	                  nothing, xrdp's log says "Max session limit reached"
 //	no-display        X server -- no display in range
 //	x-timeout         Timed out waiting for X server on display D
 //	vnc-bind          vncExtInit: failed to bind socket (any log)
@@ -89,6 +90,12 @@ func classifySesman(msg string) (kind, user string, display int) {
 	switch {
 	case strings.Contains(msg, "max concurrent session limit exceeded"):
 		user, _ = wordAfter(msg, "login for user ")
+		return "session-limit", user, display
+	case strings.Contains(msg, "Max session limit reached"):
+		// 0.10 sesman refuses without a log line of its own; xrdp reports
+		// the refusal (measured on 0.10.1: "Can't create session for user
+		// user3 - Max session limit reached" in xrdp.log only).
+		user, _ = wordAfter(msg, "for user ")
 		return "session-limit", user, display
 	case strings.Contains(msg, "X server -- no display in range"):
 		return "no-display", "", display
@@ -171,7 +178,7 @@ func (c SesmanErrors) check(r *harness.Record, target string, cfg Config) harnes
 	for _, l := range targetLogs(r, target) {
 		if l.Source == harness.LogSesman {
 			sesmanLines++
-		} else if !strings.Contains(l.Text, "vncExtInit") {
+		} else if !strings.Contains(l.Text, "vncExtInit") && !(l.Source == harness.LogXrdp && strings.Contains(l.Text, "Max session limit reached")) {
 			continue
 		}
 		pl := ParseLine(l.Text)

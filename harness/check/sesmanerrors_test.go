@@ -56,6 +56,19 @@ func TestSesmanErrors(t *testing.T) {
 					sesmanLog(1, "max concurrent session limit exceeded. login for user u7 denied")
 			},
 			mention: "session-limit: max concurrent session limit exceeded. login for user u7 denied (op 1, login fail)"},
+		{name: "session limit on 0.10: only xrdp's log says it", want: harness.Invalid,
+			build: func() *builder {
+				return newBuilder().version("0.10.1").op(harness.OpLogin, "user3", 0, 2, harness.Fail).
+					sesmanLog(0.5, "Received request from xrdp to create a session for user user3").
+					xrdpLog(1, "xrdp_wm_log_msg: Can't create session for user user3 - Max session limit reached")
+			},
+			mention: "session-limit: xrdp_wm_log_msg: Can't create session for user user3 - Max session limit reached (op 1, login fail)"},
+		{name: "near miss: the limit named by a line that is not xrdp's", want: harness.Valid,
+			build: func() *builder {
+				return newBuilder().version("0.10.1").op(harness.OpLogin, "user3", 0, 2, harness.OK).
+					sesmanLog(0.5, "Received request from xrdp to create a session for user user3").
+					log(1, harness.LogSource("workload"), "typed: Max session limit reached")
+			}},
 		{name: "X server timeout on a high display", want: harness.Invalid,
 			build: func() *builder {
 				return newBuilder().sesmanLog(11, "Timed out waiting for X server on display 118 to startup")

@@ -102,6 +102,7 @@ var policyReconnectLeak = Rule{
 			"xrdp v0.9.21.1 sesman/session.c:705-710 (v0.10.1 sesman/sesexec/session.c:364-370) KillDisconnected and DisconnectedTimeLimit only reach the X server as XRDP_SESMAN_* variables",
 			"measured (xrdp-notes): KillDisconnected/DisconnectedTimeLimit had no effect with Xvnc on 0.9.21.1")
 		if m.perConnection {
+			f.Evidence = append(f.Evidence, "measured (lint --prove, reconnect-leak, 2026-12-01): 2 users reconnecting 3 times left 6 sessions on 0.9.21.1 with Policy=UBC, and 5 (MaxSessions=5) on 0.10.1 with Policy=Separate")
 			// reconnect-leak reconnects the same users at the same size and
 			// depth under the operator's Policy: only a per-connection
 			// Policy makes that a new session. The D and I cases need a

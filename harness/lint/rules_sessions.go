@@ -17,6 +17,7 @@ var maxSessionsRule = Rule{
 		f := Finding{Severity: Error, Setting: ms.String(), Evidence: []string{
 			`xrdp v0.9.21.1 sesman/session.c:464-467 if (g_session_count >= g_cfg->sess.max_sessions) LOG "max concurrent session limit exceeded. login for user %s denied"`,
 			"xrdp v0.10.1 sesman/scp_process.c:451-452 the same limit, applied only when max_sessions > 0 (0 means no limit)",
+			"measured (lint --prove, max-sessions-refused, 2026-12-01): 0.9.21.1 refused the third of three users (sesman: max concurrent session limit exceeded); 0.10.1 the same, logged by xrdp only (Can't create session for user user3 - Max session limit reached)",
 		}}
 		if !v.newSesman() {
 			if ms.int() <= 0 {

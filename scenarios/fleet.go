@@ -11,6 +11,7 @@ import (
 	"github.com/xrdp-harness/xrdp-harness/containers/sshhost"
 	"github.com/xrdp-harness/xrdp-harness/fakeclient"
 	"github.com/xrdp-harness/xrdp-harness/harness"
+	"github.com/xrdp-harness/xrdp-harness/harness/fault"
 	"github.com/xrdp-harness/xrdp-harness/harness/fleet"
 	"github.com/xrdp-harness/xrdp-harness/harness/load"
 )
@@ -72,6 +73,9 @@ func (s Spec) validateFleet() []error {
 				strings.Join(c.users, ", "), c.cookie, fakeclient.CookieLength, fakeclient.CookieLength)
 		}
 	case SpreadFront:
+		if s.needsProxy() {
+			add("spread front: the scenario has network faults, which act on the harness's proxy in front of a host; the operator's balancer at %s dials the hosts itself, past any proxy: use spread: round-robin for network faults", s.Front)
+		}
 		host, _, err := net.SplitHostPort(s.Front)
 		if err != nil || (host != "127.0.0.1" && host != "::1" && host != "localhost") {
 			add("front %q: want 127.0.0.1:PORT (the harness dials loopback only: forward the operator's balancer there)", s.Front)
@@ -125,6 +129,13 @@ func (s Spec) fleetLab(version string, opts ...containers.Option) (harness.Lab, 
 		labs = append(labs, &containers.Lab{Nodes: []containers.Node{{Version: version}}, Options: copts})
 	}
 	lab := fleet.Labs(labs...)
+	if s.needsProxy() {
+		// The network faults' proxies sit between the balancer and each
+		// host, where a fleet's traffic flows; a proxy in front of the
+		// balancer would carry every host's clients, and one in front of
+		// a host the balancer does not dial would carry none.
+		lab = fault.Proxied(lab)
+	}
 	if s.Spread == SpreadFront {
 		addr := s.Front
 		return fleet.Front(lab, func(context.Context, []harness.Target) (string, error) { return addr, nil }), nil

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,8 @@ func TestFleetSpec(t *testing.T) {
 		{"entries are checked", "name: f\ntargets:\n  - {policy: Sometimes}\n  - {}\n" + fleetLoad, "targets[0]: target.policy"},
 		{"spread alone", "name: f\nspread: front\n" + fleetLoad, "set without targets"},
 		{"unknown spread", "name: f\ntargets:\n  - {}\n  - {}\nspread: random\n" + fleetLoad, `spread "random"`},
+		{"network faults behind the operator's balancer", "name: f\ntargets:\n  - {}\n  - {}\nspread: front\nfront: 127.0.0.1:13389\n" +
+			"faults:\n  - kind: latency\n    params: {delay: 100ms}\n" + fleetLoad, "dials the hosts itself, past any proxy"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("f.yaml", strings.NewReader(tc.yaml))
@@ -84,5 +87,25 @@ func TestFleetRefusesCookieTwins(t *testing.T) {
 	// Containers' user1..user20 all differ within 9 characters.
 	if _, err := Parse("f.yaml", strings.NewReader("name: f\ntargets:\n  - users: 20\n  - users: 20\n"+fleetLoad)); err != nil {
 		t.Fatalf("user1..user20: want valid, got %v", err)
+	}
+}
+
+// TestFleetPlanProxiesEachHost: a fleet with network faults puts the
+// proxies between the balancer and each host (inside the front), not in
+// front of the balancer, where a host's fault would meet no client.
+func TestFleetPlanProxiesEachHost(t *testing.T) {
+	s, err := Parse("f.yaml", strings.NewReader("name: f\ntargets:\n  - users: 2\n  - users: 2\nfaults:\n  - kind: latency\n    params: {delay: 100ms}\n"+fleetLoad))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, _, err := s.Plan("0.9.21.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprintf("%T", plan.Lab); got != "*fleet.spreadLab" {
+		t.Errorf("lab %s: want the balancer outermost (its hosts proxied inside it)", got)
+	}
+	if plan.Fault[0].Target != "xrdp-0.9.21.1-1" {
+		t.Errorf("fault on %q, want the first host", plan.Fault[0].Target)
 	}
 }

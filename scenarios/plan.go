@@ -211,8 +211,9 @@ func (s Spec) Plan(version string, opts ...containers.Option) (harness.Plan, []h
 		}
 		aimNemeses(execs, s.entryName(version, 0))
 	}
-	if s.needsProxy() {
-		// Network faults act on a proxy every RDP client goes through.
+	if s.needsProxy() && len(s.Targets) == 0 {
+		// Network faults act on a proxy every RDP client goes through (a
+		// fleet puts one before each host: fleetLab).
 		lab = fault.Proxied(lab)
 	}
 	plan := harness.Plan{

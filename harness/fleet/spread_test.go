@@ -84,3 +84,37 @@ var _ = Describe("a fleet scenario with round robin", Label("docker"), func() {
 		}
 	})
 })
+
+const resetScenario = `name: fleet-reset-peer
+targets:
+  - users: 2
+  - users: 2
+load:
+  - kind: reconnect-storm
+    cycles: 1
+    hold: 8s
+faults:
+  - kind: reset-peer
+    at: 4s
+settle: 2s
+maxDuration: 1m
+`
+
+var _ = Describe("a network fault in a round-robin fleet", Label("docker"), func() {
+	It("acts on the first host's clients: its proxy sits between the balancer and the host", func(ctx SpecContext) {
+		spec, err := scenarios.Parse("fleet-reset.yaml", strings.NewReader(resetScenario))
+		Expect(err).NotTo(HaveOccurred())
+		plan, _, err := spec.Plan("0.9.21.1", containers.WithBuilder(builder))
+		Expect(err).NotTo(HaveOccurred())
+		rec, err := harness.Run(ctx, plan)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rec.Faults).To(HaveLen(1))
+		w := rec.Faults[0]
+		GinkgoWriter.Printf("%s on %s: %s %s\n", w.Name, w.Target, w.Detail, w.Err)
+		Expect(w.Err).To(BeEmpty())
+		Expect(w.Target).To(Equal("xrdp-0.9.21.1-1"))
+		// One user per host, both holding their session at 4 s: the
+		// first host's user is cut, the other is not.
+		Expect(w.Detail).To(HavePrefix("reset 1 open connections,"))
+	})
+})

@@ -90,11 +90,43 @@ func planProofs(findings []lint.Finding, o ProveOptions, buildable func(Version)
 			if !spec.AppliesTo(pr.on.Image.Version) {
 				pr.skip = fmt.Sprintf("scenario %s does not run on %s", spec.Name, pr.on.Label)
 			}
-			pr.note += configNote(spec, dir)
+			pr.spec = keepOperatorLimit(f, pr.spec, dir, pr.on)
+			pr.note += configNote(pr.spec, dir)
 			out = append(out, pr)
 		}
 	}
 	return out, nil
+}
+
+// keepOperatorLimit drops the max-sessions proof's own MaxSessions when the
+// operator's value already refuses one of the scenario's users: the proof
+// then shows their setting itself. An unset key in a given sesman.ini is 0
+// on 0.9.x (xrdp v0.9.21.1 sesman/config.c:310), which refuses every login;
+// on 0.10 0 is no limit (v0.10.1 sesman/scp_process.c:451-452) and is kept
+// out.
+func keepOperatorLimit(f lint.Finding, s Spec, dir *xrdpconf.Dir, on Version) Spec {
+	if f.Rule != "max-sessions" || dir == nil || s.Target.MaxSessions == 0 {
+		return s
+	}
+	sesman := dir.Ini("sesman.ini")
+	if sesman == nil {
+		return s // the packaged 50
+	}
+	m := 0
+	if e, ok := sesman.Get("Sessions", "MaxSessions"); ok {
+		fmt.Sscan(e.Value, &m)
+	}
+	users := s.Target.Users
+	if users == 0 {
+		users = defaultUsers
+	}
+	v, err := lint.ParseVersion(on.Image.Version)
+	newSesman := err == nil && v.Compare(lint.MustVersion("0.10")) >= 0
+	if m >= users || m <= 0 && newSesman {
+		return s
+	}
+	s.Target.MaxSessions = 0
+	return s
 }
 
 // Prove runs, for each finding that names a scenario (lint.Rule.Scenario),

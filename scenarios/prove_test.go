@@ -111,6 +111,8 @@ var proofCases = []struct {
 }{
 	{"display 118", "[Sessions]\nX11DisplayOffset=118\nMaxSessions=10\n", 0, "0.9.21.1", true, "display-port-clash", "high-display", "0.9.21.1", ""},
 	{"MaxSessions 5 for 10 users", "[Sessions]\nMaxSessions=5\n", 10, "0.9.21.1", true, "max-sessions", "max-sessions-refused", "0.9.21.1", ""},
+	{"0.9 MaxSessions unset: the operator's 0 refuses every login, kept", "[Sessions]\nX11DisplayOffset=10\n", 0, "0.9.21.1", true, "max-sessions", "max-sessions-refused", "0.9.21.1", ""},
+	{"MaxSessions 1: the operator's value, kept", "[Sessions]\nMaxSessions=1\n", 10, "0.9.21.1", true, "max-sessions", "max-sessions-refused", "0.9.21.1", ""},
 	{"MaxSessions 5 for 10 users on 0.10", "[Sessions]\nMaxSessions=5\n", 10, "0.10.1", true, "max-sessions", "max-sessions-refused", "0.10.1", ""},
 	{"ListenAddress 0.0.0.0", "[Globals]\nListenAddress=0.0.0.0\n[Sessions]\nMaxSessions=50\n", 0, "0.9.24", true, "listen-address-chansrv", "chansrv-tcp", "0.9.24", ""},
 	{"UBC on 0.9", "[Sessions]\nMaxSessions=50\nPolicy=UBC\n", 0, "0.9.21.1", true, "policy-reconnect-leak", "reconnect-leak", "0.9.21.1", ""},
@@ -174,6 +176,14 @@ func TestProofMapping(t *testing.T) {
 			}
 			if !pr.spec.AppliesTo(pr.on.Image.Version) {
 				t.Fatalf("%s does not run on %s", pr.spec.Name, pr.on.Label)
+			}
+			// The max-sessions proof keeps the operator's limit when it already
+			// refuses one of the scenario's 3 users, else sets its own 2.
+			if tc.rule == "max-sessions" {
+				kept := strings.Contains(tc.name, "kept")
+				if kept != (pr.spec.Target.MaxSessions == 0) || kept == strings.Contains(pr.note, "MaxSessions=2") {
+					t.Fatalf("MaxSessions %d, note %q: want the operator's kept=%v", pr.spec.Target.MaxSessions, pr.note, kept)
+				}
 			}
 			if !tc.buildable && !strings.Contains(pr.note, "proved on "+tc.on) {
 				t.Fatalf("note %q does not say the stand-in", pr.note)

@@ -18,6 +18,7 @@ var maxSessionsRule = Rule{
 			`xrdp v0.9.21.1 sesman/session.c:464-467 if (g_session_count >= g_cfg->sess.max_sessions) LOG "max concurrent session limit exceeded. login for user %s denied"`,
 			"xrdp v0.10.1 sesman/scp_process.c:451-452 the same limit, applied only when max_sessions > 0 (0 means no limit)",
 			"measured (lint --prove, max-sessions-refused, 2026-12-01): 0.9.21.1 refused the third of three users (sesman: max concurrent session limit exceeded); 0.10.1 the same, logged by xrdp only (Can't create session for user user3 - Max session limit reached)",
+			"measured (lint --prove, 2026-12-01): 0.9.21.1 with a sesman.ini that leaves MaxSessions out refused all 3 users (session-limit ×3)",
 		}}
 		if !v.newSesman() {
 			if ms.int() <= 0 {

@@ -116,6 +116,9 @@ func loadKinds() map[string]loadKind {
 				if l.Threshold < 0 || l.ProbeEvery < 0 || l.Threshold.D() > time.Hour || l.ProbeEvery.D() > time.Hour {
 					v.add(": threshold %v, probeEvery %v: want 0..1h each", l.Threshold.D(), l.ProbeEvery.D())
 				}
+				if l.LevelCycles < 0 || l.LevelCycles > 100 {
+					v.add(".levelCycles %d: want 0..100 (0 means 1)", l.LevelCycles)
+				}
 				if l.MaxEvery != 0 && (l.MaxEvery < l.Every || l.MaxEvery.D() > time.Hour) {
 					v.add(".maxEvery %v: want every (%v) ≤ maxEvery ≤ 1h, or 0 for 4 × every", l.MaxEvery.D(), l.Every.D())
 				}
@@ -125,7 +128,7 @@ func loadKinds() map[string]loadKind {
 			},
 			build: func(l LoadSpec, c CheckSpec, t TargetSpec) (harness.Executor, error) {
 				cp := &load.Capacity{Client: l.client(), Step: l.Step, Every: l.Every.D(), Max: l.Max, MaxP99: c.MaxP99.D(),
-					ProbeEvery: l.ProbeEvery.D(), MaxEvery: l.MaxEvery.D()}
+					ProbeEvery: l.ProbeEvery.D(), MaxEvery: l.MaxEvery.D(), PerSession: l.LevelCycles}
 				// A level waits for the samples the knee is judged on
 				// (knee.FromRecord): the workload's when there is one,
 				// else the clients' keystrokes.

@@ -131,6 +131,11 @@ type LoadSpec struct {
 	// timed one keystroke, with probeEvery), and at most MaxEvery; a level
 	// ended by the cap is marked so in the report.
 	MaxEvery Duration `yaml:"maxEvery"`
+	// LevelCycles is how many workload cycles (keystrokes without a
+	// workload) each session must complete inside a knee level before it
+	// ends (zero: 1). More give each level more samples and a steadier
+	// figure, at the price of longer levels.
+	LevelCycles int `yaml:"levelCycles"`
 	// sequence: run these in order
 	Steps []LoadSpec `yaml:"steps"`
 	// fault: inject this fault as a step (inside a sequence: after the

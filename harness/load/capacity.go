@@ -43,6 +43,9 @@ type Capacity struct {
 	// capped, with the sessions still short.
 	WaitFor  harness.ResponseSource
 	MaxEvery time.Duration
+	// PerSession is the cycles (or keystrokes) each session must complete
+	// inside a level (zero: 1): more give each level's figure more samples.
+	PerSession int
 	// ProbeEvery, when > 0, has every session whose client can type (see
 	// Typist) time a keystroke to the next screen update this often, into
 	// the Record as client-side responses.
@@ -108,7 +111,7 @@ func (c *Capacity) LevelEnd() knee.LevelEnd {
 	if maxEvery == 0 {
 		maxEvery = 4 * c.Every
 	}
-	return knee.LevelEnd{Min: c.Every, Max: maxEvery, Source: c.WaitFor}
+	return knee.LevelEnd{Min: c.Every, Max: maxEvery, Source: c.WaitFor, PerSession: c.PerSession}
 }
 
 func (c *Capacity) Run(ctx context.Context, env harness.Env) error {

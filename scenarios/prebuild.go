@@ -27,6 +27,18 @@ type prebuild struct {
 	jobs    map[jobKey]*buildJob
 }
 
+// imageMaker makes images: a containers.Builder (tests: a fake).
+type imageMaker interface {
+	Ensure(ctx context.Context, spec containers.ImageSpec) (containers.Image, error)
+	EnsureDesktop(ctx context.Context, base containers.Image, kind containers.DesktopKind) (containers.Image, error)
+	CacheDir() string
+}
+
+var _ imageMaker = (*containers.Builder)(nil)
+
+// buildProgress is SuiteOptions.Build.
+type buildProgress func(label string) (step func(image, step string), done func(containers.Image, error))
+
 // jobKey names one image of the suite: a version's own, or a desktop layer
 // on it.
 type jobKey struct {
@@ -42,7 +54,7 @@ type buildJob struct {
 
 // startPrebuild starts building versions' images, in order, on b, with
 // the desktop layers of the scenarios each version runs.
-func startPrebuild(ctx context.Context, o SuiteOptions, versions []Version, specs map[string][]Spec) *prebuild {
+func startPrebuild(ctx context.Context, b imageMaker, progress buildProgress, versions []Version, specs map[string][]Spec) *prebuild {
 	p := &prebuild{jobs: map[jobKey]*buildJob{}}
 	job := func(k jobKey) *buildJob {
 		j := &buildJob{done: make(chan struct{})}
@@ -50,6 +62,9 @@ func startPrebuild(ctx context.Context, o SuiteOptions, versions []Version, spec
 		return j
 	}
 	bctx := containers.WithThrottle(ctx, containers.BackgroundLimits, p.running.Load)
+	// Every job is in the map before a lane starts: the lanes and wait
+	// only read it.
+	var lanes []func()
 	for _, source := range []bool{false, true} {
 		var lane []Version
 		for _, v := range versions {
@@ -69,27 +84,30 @@ func startPrebuild(ctx context.Context, o SuiteOptions, versions []Version, spec
 			}
 		}
 		if len(lane) > 0 {
-			go p.runLane(bctx, o, lane, desktops)
+			lanes = append(lanes, func() { p.runLane(bctx, b, progress, lane, desktops) })
 		}
+	}
+	for _, run := range lanes {
+		go run()
 	}
 	return p
 }
 
 // runLane builds the lane's versions' images, then its desktop layers.
-func (p *prebuild) runLane(ctx context.Context, o SuiteOptions, lane []Version, desktops []jobKey) {
+func (p *prebuild) runLane(ctx context.Context, b imageMaker, progress buildProgress, lane []Version, desktops []jobKey) {
 	dones := map[string]func(containers.Image, error){}
 	jctxs := map[string]context.Context{}
 	for _, v := range lane {
 		j := p.jobs[jobKey{label: v.Label}]
 		jctx, done := ctx, func(containers.Image, error) {}
-		if o.Build != nil {
+		if progress != nil {
 			var step func(image, step string)
-			step, done = o.Build(v.Label)
+			step, done = progress(v.Label)
 			jctx = containers.WithBuildSteps(ctx, step)
 		}
-		mv, err := Materialize(v, o.Builder.CacheDir())
+		mv, err := Materialize(v, b.CacheDir())
 		if err == nil {
-			j.image, err = o.Builder.Ensure(jctx, mv.Image)
+			j.image, err = b.Ensure(jctx, mv.Image)
 		}
 		j.err = err
 		close(j.done)
@@ -106,7 +124,7 @@ func (p *prebuild) runLane(ctx context.Context, o SuiteOptions, lane []Version, 
 		j.image, j.err = base.image, base.err
 		if j.err == nil {
 			var d containers.Image
-			if d, j.err = o.Builder.EnsureDesktop(jctxs[k.label], base.image, k.desktop); j.err == nil && d.Ref != base.image.Ref {
+			if d, j.err = b.EnsureDesktop(jctxs[k.label], base.image, k.desktop); j.err == nil && d.Ref != base.image.Ref {
 				j.image.Layers = append(slices.Clone(j.image.Layers), containers.Layer{Ref: d.Ref, Built: d.Built,
 					Took: time.Since(start), Size: d.Size})
 				j.image.Took += time.Since(start)

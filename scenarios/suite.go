@@ -146,7 +146,7 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 	for _, p := range plans {
 		specs[p.v.Label] = p.specs
 	}
-	pre := startPrebuild(bctx, o, versions, specs)
+	pre := startPrebuild(bctx, o.Builder, o.Build, versions, specs)
 	for _, p := range plans {
 		if ctx.Err() != nil {
 			break

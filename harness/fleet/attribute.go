@@ -98,9 +98,14 @@ func Attribute(r *harness.Record, slack time.Duration) Attribution {
 	// One note per Record: a second pass (judge) moves nothing new.
 	noted := slices.ContainsFunc(r.Notes, func(n string) bool { return strings.HasPrefix(n, notePrefix) })
 	if a.Moved+a.Stayed > 0 && !noted {
-		r.Notes = append(r.Notes, fmt.Sprintf(notePrefix+"%d of %d ops through the front attributed to the host whose xrdp "+
+		n := fmt.Sprintf(notePrefix+"%d of %d ops through the front attributed to the host whose xrdp "+
 			"logged their client name; %d stayed on the front (no host logged them%s)",
-			a.Moved, a.Moved+a.Stayed, a.Stayed, ambiguousNote(a.Ambiguous)))
+			a.Moved, a.Moved+a.Stayed, a.Stayed, ambiguousNote(a.Ambiguous))
+		if len(seen) == 0 {
+			// Nothing to go by: say where the line should have come from.
+			n += "; no host's xrdp log has a `Connected client computer name` line: is xrdp.ini's [Logging] LogLevel above INFO, or the log not read?"
+		}
+		r.Notes = append(r.Notes, n)
 	}
 	return a
 }

@@ -118,3 +118,15 @@ func latency(r *harness.Record) map[string]harness.Verdict {
 	}
 	return out
 }
+
+func TestAttributeSaysWhyNothingMoved(t *testing.T) {
+	r := balanced()
+	r.Logs = nil // a host whose xrdp logs above INFO
+	a := Attribute(r, 0)
+	if a.Moved != 0 || a.Stayed != 6 {
+		t.Fatalf("attribution %+v: want every op left on the front", a)
+	}
+	if len(r.Notes) != 1 || !strings.Contains(r.Notes[0], "LogLevel above INFO") {
+		t.Errorf("notes %q: want the likely cause named", r.Notes)
+	}
+}

@@ -94,9 +94,13 @@ type KneeLevel struct {
 // operations (server side, after its warm-up cycle) and its client's
 // keystrokes (end to end).
 type KneeSession struct {
-	User   string       `json:"user"`
-	Server ResponseDist `json:"server"`
-	Client ResponseDist `json:"client"`
+	User string `json:"user"`
+	// Response is the session's own response, summed over the operations
+	// like the level's avg (its baseline for an operation it has no sample
+	// of): comparable with the limit. Zero: no judged operation.
+	Response time.Duration `json:"response"`
+	Server   ResponseDist  `json:"server"`
+	Client   ResponseDist  `json:"client"`
 }
 
 // ResponseDist is a count of responses with the mean and p90 of the
@@ -112,9 +116,10 @@ func responseDist(d knee.Dist) ResponseDist {
 	return ResponseDist{N: d.N, Errors: d.Errors, Mean: d.Mean, P90: d.P90}
 }
 
-// Slowest is the user whose server-side mean is the level's highest, when
-// it is at least 1.5 × the level's median session mean ("" otherwise): the
-// session an operator looks at first.
+// Slowest is the user whose response (its server-side mean when the
+// response is unknown) is the level's highest, when it is at least 1.5 ×
+// the level's median session ("" otherwise): the session an operator looks
+// at first.
 func (l KneeLevel) Slowest() string {
 	var means []time.Duration
 	top, who := time.Duration(0), ""
@@ -122,9 +127,13 @@ func (l KneeLevel) Slowest() string {
 		if s.Server.N == 0 {
 			continue
 		}
-		means = append(means, s.Server.Mean)
-		if s.Server.Mean > top {
-			top, who = s.Server.Mean, s.User
+		v := s.Response
+		if v == 0 {
+			v = s.Server.Mean
+		}
+		means = append(means, v)
+		if v > top {
+			top, who = v, s.User
 		}
 	}
 	if len(means) < 2 {
@@ -174,7 +183,7 @@ func NewKnee(r knee.Result, envelope string, envelopeCores float64, nodes []knee
 	for i, l := range r.Levels {
 		var per []KneeSession
 		for _, s := range l.PerSession {
-			per = append(per, KneeSession{User: s.User, Server: responseDist(s.Server), Client: responseDist(s.Client)})
+			per = append(per, KneeSession{User: s.User, Response: s.Response, Server: responseDist(s.Server), Client: responseDist(s.Client)})
 		}
 		k.Levels = append(k.Levels, KneeLevel{PerSession: per, Sessions: l.Sessions, Start: l.Start, End: l.End, Logins: l.Logins,
 			FailedLogins: l.FailedLogins, Capped: l.Capped, Short: l.Short, Responses: l.Responses, Errors: l.Errors, Avg: l.Avg, Client: l.Client,

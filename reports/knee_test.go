@@ -48,13 +48,13 @@ func TestKneeSessionsInReports(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	levels := []knee.Level{
 		{Sessions: 2, Logins: 2, Responses: 10, Avg: ms(900), Start: t0, End: t0.Add(40 * time.Second), PerSession: []knee.SessionLevel{
-			{User: "alice", Server: knee.Dist{N: 5, Mean: ms(800), P90: ms(1100)}, Client: knee.Dist{N: 3, Mean: ms(45), P90: ms(70)}},
+			{User: "alice", PerOp: map[string]knee.OpMean{"op": {Mean: ms(800), N: 5}}, Server: knee.Dist{N: 5, Mean: ms(800), P90: ms(1100)}, Client: knee.Dist{N: 3, Mean: ms(45), P90: ms(70)}},
 			{User: "bob", Server: knee.Dist{N: 5, Mean: ms(850), P90: ms(1200)}, Client: knee.Dist{N: 3, Mean: ms(50), P90: ms(80)}}}},
 		{Sessions: 4, Logins: 2, Responses: 12, Avg: ms(2500), Start: t0.Add(40 * time.Second), End: t0.Add(160 * time.Second),
 			Capped: true, Short: []string{"dave"}, PerSession: []knee.SessionLevel{
 				{User: "alice", Server: knee.Dist{N: 4, Mean: ms(900), P90: ms(1300)}},
 				{User: "bob", Server: knee.Dist{N: 4, Mean: ms(950), P90: ms(1400)}},
-				{User: "carol", Server: knee.Dist{N: 4, Errors: 2, Mean: ms(4700), P90: ms(6100)}, Client: knee.Dist{N: 2, Mean: ms(1900), P90: ms(2300)}},
+				{User: "carol", PerOp: map[string]knee.OpMean{"op": {Mean: ms(4700), N: 4}}, Server: knee.Dist{N: 4, Errors: 2, Mean: ms(4700), P90: ms(6100)}, Client: knee.Dist{N: 2, Mean: ms(1900), P90: ms(2300)}},
 				{User: "dave"}}},
 	}
 	r := knee.Analyze(levels, knee.Samples{"op": {ms(800), ms(850), ms(900)}}, knee.Rule{})
@@ -69,10 +69,10 @@ func TestKneeSessionsInReports(t *testing.T) {
 	run := fixtureSuite()
 	run.Runs[0].Capacity = k.Capacity()
 	md := string(render(t, Markdown{}, run))
-	for _, want := range []string{"| level | session | ops (err) | ops mean | ops p90 | keystrokes (err) | keystroke mean | keystroke p90 |",
-		"| 2 | alice | 5 (0) | 800ms | 1.10s | 3 (0) | 45ms | 70ms |  |",
-		"| 4 | carol | 4 (2) | 4.70s | 6.10s | 2 (0) | 1.90s | 2.30s | ▲ slowest |",
-		"| 4 | dave | 0 (0) | — | — | 0 (0) | — | — | no judged op (warming up) |",
+	for _, want := range []string{"| level | session | response | ops (err) | ops mean | ops p90 | keystrokes (err) | keystroke mean | keystroke p90 |",
+		"| 2 | alice | 800ms | 5 (0) | 800ms | 1.10s | 3 (0) | 45ms | 70ms |  |",
+		"| 4 | carol | 4.70s | 4 (2) | 4.70s | 6.10s | 2 (0) | 1.90s | 2.30s | ▲ slowest |",
+		"| 4 | dave | — | 0 (0) | — | — | 0 (0) | — | — | no judged op (warming up) |",
 		"| 4 | 2m00s (cap) |",
 		"the 4-session level ended at its cap after 2m00s with 1 session(s) short of a judged sample", "dave",
 		"Frame acknowledgements: not negotiated by xrdp's vnc backend (4 RDP clients reported their screen; 0 frame markers received)."} {
@@ -81,7 +81,7 @@ func TestKneeSessionsInReports(t *testing.T) {
 		}
 	}
 	page := string(render(t, HTML{}, run))
-	for _, want := range []string{"Per session", "<td>carol</td><td class=\"num\">4 (2)</td><td class=\"num\">4.70s</td><td class=\"num\">6.10s</td>",
+	for _, want := range []string{"Per session", "<td>carol</td><td class=\"num\">4.70s</td><td class=\"num\">4 (2)</td><td class=\"num\">4.70s</td><td class=\"num\">6.10s</td>",
 		"slowest", "warming up", "(cap)", "ended at its cap", "Frame acknowledgements: not negotiated by xrdp"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("HTML: no %q", want)

@@ -593,9 +593,9 @@ func writeKneeSessionsMD(w *bufio.Writer, k *Knee) {
 	if !has {
 		return
 	}
-	p("\nPer session (server side: the workload's operations after the session's warm-up cycle; keystroke: client input to the next screen update):\n\n")
-	p("| level | session | ops (err) | ops mean | ops p90 | keystrokes (err) | keystroke mean | keystroke p90 | |\n")
-	p("|---:|:--|---:|---:|---:|---:|---:|---:|:--|\n")
+	p("\nPer session (response: the session's operations summed like the level's, against the same limit; ops: each operation after the session's warm-up cycle; keystroke: client input to the next screen update):\n\n")
+	p("| level | session | response | ops (err) | ops mean | ops p90 | keystrokes (err) | keystroke mean | keystroke p90 | |\n")
+	p("|---:|:--|---:|---:|---:|---:|---:|---:|---:|:--|\n")
 	for _, l := range k.Levels {
 		slow := l.Slowest()
 		for _, s := range l.PerSession {
@@ -606,7 +606,11 @@ func writeKneeSessionsMD(w *bufio.Writer, k *Knee) {
 			case s.Server.N == 0 && s.Server.Errors == 0:
 				note = "no judged op (warming up)"
 			}
-			p("| %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", l.Sessions, md(s.User), distCount(s.Server), distDur(s.Server, s.Server.Mean),
+			resp := "—"
+			if s.Response > 0 {
+				resp = fmtDur(s.Response)
+			}
+			p("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", l.Sessions, md(s.User), resp, distCount(s.Server), distDur(s.Server, s.Server.Mean),
 				distDur(s.Server, s.Server.P90), distCount(s.Client), distDur(s.Client, s.Client.Mean), distDur(s.Client, s.Client.P90), note)
 		}
 	}

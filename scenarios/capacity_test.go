@@ -102,7 +102,7 @@ var _ = Describe("capacity knee", Label("docker", "capacity"), Ordered, func() {
 			clientSamples += l.ClientSamples
 		}
 		Expect(clientSamples).To(BeNumerically(">", 0), "keystrokes timed from the client")
-		Expect(report).To(ContainSubstring("| level | session | ops (err) | ops mean | ops p90 | keystrokes (err) | keystroke mean | keystroke p90 |"))
+		Expect(report).To(ContainSubstring("| level | session | response | ops (err) | ops mean | ops p90 | keystrokes (err) | keystroke mean | keystroke p90 |"))
 		Expect(k.Memory.Valid).To(BeTrue())
 		Expect(k.Memory.PerSession).To(BeNumerically(">", 10), "MiB per Xfce session")
 		Expect(k.Memory.Points).To(BeNumerically(">=", 2))

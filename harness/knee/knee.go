@@ -165,6 +165,15 @@ func Analyze(levels []Level, samples Samples, rule Rule) Result {
 		if len(levels[i].PerOp) > 0 {
 			levels[i].Avg = summed(levels[i], per)
 		}
+		if len(levels[i].PerSession) > 0 {
+			ss := append([]SessionLevel(nil), levels[i].PerSession...)
+			for j := range ss {
+				if len(ss[j].PerOp) > 0 {
+					ss[j].Response = summed(Level{PerOp: ss[j].PerOp}, per)
+				}
+			}
+			levels[i].PerSession = ss
+		}
 	}
 	r.Levels = levels
 	answered := false // some earlier level had responses

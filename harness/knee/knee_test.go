@@ -282,20 +282,26 @@ func TestFromRecordPerSession(t *testing.T) {
 		op(40, "u1", "open", 1, ""))    // the next level
 	rec := &harness.Record{Levels: []harness.LevelMark{{Target: "x", Sessions: 3, Start: at(0), End: at(30)}}, Responses: rs}
 	levels, _ := FromRecord(rec, "")
-	got := levels[0].PerSession
+	got := Analyze(levels, Samples{"open": ms(100, 200, 300), "type": ms(400)}, Rule{}).Levels[0].PerSession
 	want := []SessionLevel{
 		{User: "u1", Server: Dist{N: 10, Mean: 550 * time.Millisecond, P90: 900 * time.Millisecond},
-			Client: Dist{N: 2, Mean: 50 * time.Millisecond, P90: 60 * time.Millisecond}},
+			Client:   Dist{N: 2, Mean: 50 * time.Millisecond, P90: 60 * time.Millisecond},
+			Response: 950 * time.Millisecond}, // open 550 + type at its baseline 400
 		{User: "u2", Server: Dist{N: 10, Errors: 1, Mean: 5500 * time.Millisecond, P90: 9000 * time.Millisecond},
-			Client: Dist{N: 1, Mean: 900 * time.Millisecond, P90: 900 * time.Millisecond}},
+			Client:   Dist{N: 1, Mean: 900 * time.Millisecond, P90: 900 * time.Millisecond},
+			Response: 5900 * time.Millisecond},
 		{User: "u3"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("per session %+v", got)
 	}
 	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("session %d: %+v, want %+v", i, got[i], want[i])
+		g, w := got[i], want[i]
+		if g.User != w.User || g.Server != w.Server || g.Client != w.Client || g.Response != w.Response {
+			t.Errorf("session %d: %+v, want %+v", i, g, w)
 		}
+	}
+	if got[0].PerOp["open"] != (OpMean{Mean: 550 * time.Millisecond, N: 10}) {
+		t.Errorf("u1 per op %+v", got[0].PerOp)
 	}
 }

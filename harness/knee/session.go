@@ -15,6 +15,12 @@ import (
 type SessionLevel struct {
 	User           string
 	Server, Client Dist
+	// Response is the session's own response, summed like the level's
+	// (each operation's mean in the session, its baseline when the session
+	// has no sample of it); Analyze fills it. Zero: no judged operation.
+	Response time.Duration
+	// PerOp holds the session's mean and count per operation.
+	PerOp map[string]OpMean
 }
 
 // Dist summarises response samples: Mean and P90 over the successful ones
@@ -45,6 +51,8 @@ func dist(ds []time.Duration, errs int) Dist {
 type sessionAcc struct {
 	server, client       []time.Duration
 	serverErr, clientErr int
+	sums                 map[string]time.Duration
+	counts               map[string]int
 }
 
 // perSession turns each user's samples into SessionLevels, sorted by user
@@ -52,7 +60,14 @@ type sessionAcc struct {
 func perSession(acc map[string]*sessionAcc) []SessionLevel {
 	out := make([]SessionLevel, 0, len(acc))
 	for u, a := range acc {
-		out = append(out, SessionLevel{User: u, Server: dist(a.server, a.serverErr), Client: dist(a.client, a.clientErr)})
+		sl := SessionLevel{User: u, Server: dist(a.server, a.serverErr), Client: dist(a.client, a.clientErr)}
+		if len(a.counts) > 0 {
+			sl.PerOp = map[string]OpMean{}
+			for op, n := range a.counts {
+				sl.PerOp[op] = OpMean{Mean: a.sums[op] / time.Duration(n), N: n}
+			}
+		}
+		out = append(out, sl)
 	}
 	slices.SortFunc(out, func(a, b SessionLevel) int { return cmp.Compare(a.User, b.User) })
 	return out
@@ -69,5 +84,10 @@ func (a *sessionAcc) add(r harness.Response) {
 		a.serverErr++
 	default:
 		a.server = append(a.server, r.Dur)
+		if a.sums == nil {
+			a.sums, a.counts = map[string]time.Duration{}, map[string]int{}
+		}
+		a.sums[r.Op] += r.Dur
+		a.counts[r.Op]++
 	}
 }

@@ -366,13 +366,19 @@ func (s *Server) DisplayOffset() int {
 	return 10
 }
 
-// MaxSessions is sesman's MaxSessions in effect.
+// MaxSessions is sesman's MaxSessions in effect: the harness's, the
+// operator's, 0 when the operator's sesman.ini leaves it out (sesman's
+// compiled default: xrdp v0.9.21.1 sesman/config.c:310 refuses every
+// login; v0.10.1 sets no limit), else the packaged file's 50.
 func (s *Server) MaxSessions() int {
 	if s.cfg.maxSessions > 0 {
 		return s.cfg.maxSessions
 	}
 	if n, ok := s.cfg.operatorInt("sesman.ini", "Sessions", "MaxSessions"); ok {
 		return n
+	}
+	if s.cfg.configDir.Ini("sesman.ini") != nil {
+		return 0
 	}
 	return 50
 }

@@ -140,14 +140,14 @@ var _ = Describe("The operator's config", Label("docker"), func() {
 		Entry("0.10.1", "0.10.1"),
 	)
 
-	It("runs the operator's own startwm.sh in every session and lists it in the layered diff", func(ctx SpecContext) {
+	DescribeTable("runs the operator's own startwm.sh in every session and lists it in the layered diff", func(ctx SpecContext, version string) {
 		dir := GinkgoT().TempDir()
 		Expect(os.WriteFile(filepath.Join(dir, "sesman.ini"), []byte(operatorSesman), 0o644)).To(Succeed())
 		// A production-like window manager script, recognisable in the session.
 		Expect(os.WriteFile(filepath.Join(dir, "startwm.sh"), []byte(operatorStartwm), 0o755)).To(Succeed())
 		d, err := xrdpconf.Load(dir)
 		Expect(err).NotTo(HaveOccurred())
-		srv := run(ctx, "0.9.21.1", containers.WithUsers(1), containers.WithConfigDir(d))
+		srv := run(ctx, version, containers.WithUsers(1), containers.WithConfigDir(d))
 
 		By("the layered diff lists startwm.sh as the operator's, unchanged, and what sesman starts")
 		var diff []string
@@ -166,7 +166,10 @@ var _ = Describe("The operator's config", Label("docker"), func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(code).To(BeZero(), out)
 		Expect(out).To(ContainSubstring("sleep 86399"))
-	})
+	},
+		Entry("0.9.21.1", "0.9.21.1"),
+		Entry("0.10.1", "0.10.1"),
+	)
 
 	It("names file, line and version when a version cannot start with the operator's config", func(ctx SpecContext) {
 		dir := GinkgoT().TempDir()

@@ -155,6 +155,11 @@ var _ = Describe("ssh target", Ordered, Label("docker"), func() {
 		Expect(info.Flavour).To(Equal("host"))
 		Expect(info.Config["kind"]).To(Equal("ssh"))
 		Expect(info.Config["privilege"]).To(Equal("sudo -n"))
+		// The container shares this machine's clock: the measured offset
+		// is within the round trip.
+		off, err := time.ParseDuration(info.Config["clockOffset"])
+		Expect(err).NotTo(HaveOccurred())
+		Expect(off.Abs()).To(BeNumerically("<", 500*time.Millisecond), "clock offset %s (rtt %s)", off, info.Config["clockRTT"])
 		Expect(srec.Procs).NotTo(BeEmpty(), "the sampler's events came over SSH")
 		Expect(srec.Faults).To(HaveLen(1))
 		Expect(srec.Faults[0].Err).To(BeEmpty())

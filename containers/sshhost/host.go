@@ -36,6 +36,9 @@ type Host struct {
 	users   []harness.User
 	rdp     *forward
 	sesman  *forward
+	// clock is how far the host's clock is ahead of this machine's
+	// (measureClock), clockRTT the round trip it was read in.
+	clock, clockRTT time.Duration
 
 	mu     sync.Mutex
 	pids   map[int]bool // agents this run started (sampler hello pids)
@@ -151,6 +154,9 @@ func Connect(ctx context.Context, cfg Config) (*Host, error) {
 		return h, err
 	}
 	if err := h.readHost(ctx); err != nil {
+		return h, err
+	}
+	if h.clock, h.clockRTT, err = h.measureClock(ctx); err != nil {
 		return h, err
 	}
 	if err := h.copyAgent(ctx); err != nil {
@@ -360,6 +366,10 @@ func (h *Host) Info() harness.TargetInfo {
 			"ReconnectScript": h.set.reconnect,
 			"allowFaults":     strconv.FormatBool(h.cfg.AllowFaults),
 			"privilege":       map[bool]string{true: "sudo -n", false: "root"}[h.sudo],
+			// The host's stamps are moved onto this machine's clock by it
+			// (Watch), to within half the round trip.
+			"clockOffset": h.clock.String(),
+			"clockRTT":    h.clockRTT.String(),
 		},
 	}
 }

@@ -63,7 +63,8 @@ func (h *Host) Watch(ctx context.Context, sink harness.Sink) error {
 		sess.Close()
 	}()
 	pid := 0
-	err = agent.Feed(stdout, sink, func(hl agent.Hello) {
+	// The sampler stamps with the host's clock; the ops carry ours.
+	err = agent.Feed(stdout, clockSink{sink: sink, offset: h.clock}, func(hl agent.Hello) {
 		pid = hl.PID
 		h.mu.Lock()
 		h.pids[pid] = true

@@ -22,6 +22,10 @@ func topDisplay(c Config, v Version) (int, setting) {
 	return displayOffset(c).int() + m.int(), m
 }
 
+// displayPortClash rests on xrdp v0.9.21.1 sesman/session.c:200-222 (the
+// "59%2.2d" free-display probe) and xrdp/xrdp_mm.c:507 (5900+D), the same
+// in v0.10.1 sesman/session_list.c:173-195 and xrdp/xrdp_mm.c:471. Proof:
+// high-display.
 var displayPortClash = Rule{
 	ID:       "display-port-clash",
 	Summary:  "displays of 100 and more: sesman's free-display check probes the wrong port and Xvnc's 5900+D is X11's 6000+D'",
@@ -52,6 +56,9 @@ var displayPortClash = Rule{
 	},
 }
 
+// maxDisplayNumberRule rests on xrdp v0.10.1
+// sesman/libsesman/sesman_config.c:419 (default 63) and
+// sesman/session_list.c:277-304 (the scan and its "no display in range").
 var maxDisplayNumberRule = Rule{
 	ID:       "max-display-number",
 	Summary:  "0.10 refuses displays above MaxDisplayNumber (63 by default)",

@@ -53,6 +53,9 @@ func policyMatching(p string, v Version) matching {
 	return m
 }
 
+// policyIgnored rests on xrdp v0.9.21.1 sesman/config.c:347-377 (unknown
+// values become Default) and v0.10.1 sesman/libsesman/sesman_config.c:116-131
+// (unknown letters dropped, C gone).
 var policyIgnored = Rule{
 	ID:      "policy-ignored",
 	Summary: "a Policy value the version does not know is silently replaced",
@@ -74,6 +77,11 @@ var policyIgnored = Rule{
 	},
 }
 
+// policyReconnectLeak rests on xrdp v0.9.21.1 sesman/session.c:150-159
+// (session matching per Policy) and :705-710 (KillDisconnected only reaches
+// the X server), v0.10.1 sesman/session_list.c:350-410 and
+// sesman/sesexec/session.c:364-370. Proof (per-connection Policy only):
+// reconnect-leak.
 var policyReconnectLeak = Rule{
 	ID:      "policy-reconnect-leak",
 	Summary: "a Policy that makes a new session on reconnect, with disconnected sessions never ended, leaks sessions",
@@ -131,6 +139,9 @@ func alsoWords(also string) string {
 	return strings.Join(w, " or ")
 }
 
+// killDisconnectedXvnc rests on xrdp v0.9.21.1 sesman/session.c:705-710
+// and v0.10.1 sesman/sesexec/session.c:364-370 (the limits are only
+// XRDP_SESMAN_* variables for the X server, which Xvnc ignores).
 var killDisconnectedXvnc = Rule{
 	ID:      "kill-disconnected-xvnc",
 	Summary: "KillDisconnected, DisconnectedTimeLimit and IdleTimeLimit do nothing for Xvnc sessions",

@@ -41,8 +41,9 @@ var maxSessionsRule = Rule{
 // listenAddressChansrv rests on xrdp v0.9.21.1 sesman/chansrv/chansrv_config.c
 // (use_unix_socket only for 127.0.0.1), sesman/chansrv/chansrv.c (TCP
 // 7200+display otherwise) and xrdp/xrdp_mm.c (xrdp dials the UNIX socket
-// for a local session). Its proof, chansrv-tcp, sets ListenAddress=0.0.0.0
-// and judges the login time.
+// for a local session, xrdp_mm.c:2319-2338 trying it for 16 s). Its proof,
+// chansrv-tcp, sets ListenAddress=0.0.0.0 and is judged by the chansrv
+// checker.
 var listenAddressChansrv = Rule{
 	ID:       "listen-address-chansrv",
 	Summary:  "0.9.x sesman ListenAddress other than 127.0.0.1 moves chansrv to TCP and stalls logins ≈ 16 s",
@@ -94,6 +95,7 @@ func localSessions(c Config) bool {
 	return false
 }
 
+// scpPortIgnored rests on xrdp v0.10.1 libipm/scp.c:133-140.
 var scpPortIgnored = Rule{
 	ID:      "scp-port-ignored",
 	Summary: "0.10 ignores a TCP ListenPort: sesman listens on a UNIX socket only",
@@ -118,6 +120,8 @@ var scpPortIgnored = Rule{
 	},
 }
 
+// listenAddressObsolete rests on xrdp v0.10.1
+// sesman/libsesman/sesman_config.c:223-229.
 var listenAddressObsolete = Rule{
 	ID:      "listen-address-obsolete",
 	Summary: "0.10 ignores [Globals] ListenAddress",

@@ -46,6 +46,8 @@ var sigchldReaping = Rule{
 	},
 }
 
+// unreadLines rests on xrdp v0.9.21.1 and v0.10.1 common/file.c (2048-byte
+// lines, the 32 KiB read, keys before the first section).
 var unreadLines = Rule{
 	ID:      "unread-lines",
 	Summary: "lines xrdp does not read (too long, past 32 KiB, outside a section)",

@@ -90,43 +90,70 @@ func planProofs(findings []lint.Finding, o ProveOptions, buildable func(Version)
 			if !spec.AppliesTo(pr.on.Image.Version) {
 				pr.skip = fmt.Sprintf("scenario %s does not run on %s", spec.Name, pr.on.Label)
 			}
-			pr.spec = keepOperatorLimit(f, pr.spec, dir, pr.on)
-			pr.note += configNote(pr.spec, dir)
+			var kept string
+			pr.spec, kept = fitToOperator(f, pr.spec, dir, pr.on)
+			pr.note += configNote(pr.spec, dir) + kept
 			out = append(out, pr)
 		}
 	}
 	return out, nil
 }
 
-// keepOperatorLimit drops the max-sessions proof's own MaxSessions when the
-// operator's value already refuses one of the scenario's users: the proof
-// then shows their setting itself. An unset key in a given sesman.ini is 0
-// on 0.9.x (xrdp v0.9.21.1 sesman/config.c:310), which refuses every login;
-// on 0.10 0 is no limit (v0.10.1 sesman/scp_process.c:451-452) and is kept
-// out.
-func keepOperatorLimit(f lint.Finding, s Spec, dir *xrdpconf.Dir, on Version) Spec {
-	if f.Rule != "max-sessions" || dir == nil || s.Target.MaxSessions == 0 {
-		return s
+// fitToOperator drops a proof scenario's own setting where the operator's
+// value already reaches the trap within the scenario's bounds, so the proof
+// shows their setting itself:
+//   - max-sessions: their MaxSessions refuses one of the scenario's users
+//     (an unset key in a given sesman.ini is 0 on 0.9.x, xrdp v0.9.21.1
+//     sesman/config.c:310, which refuses every login; on 0.10 0 is no
+//     limit, v0.10.1 sesman/scp_process.c:451-452, and is left alone);
+//   - display-port-clash: their X11DisplayOffset is 100 or more (every
+//     display they hand out is unchecked) and below the scenario's
+//     MaxDisplayNumber=400 with room for its sessions.
+func fitToOperator(f lint.Finding, s Spec, dir *xrdpconf.Dir, on Version) (Spec, string) {
+	if dir == nil {
+		return s, ""
 	}
 	sesman := dir.Ini("sesman.ini")
 	if sesman == nil {
-		return s // the packaged 50
+		return s, "" // the packaged file: nothing of theirs to show
 	}
-	m := 0
-	if e, ok := sesman.Get("Sessions", "MaxSessions"); ok {
-		fmt.Sscan(e.Value, &m)
+	value := func(key string) (int, bool) {
+		n := 0
+		e, ok := sesman.Get("Sessions", key)
+		if ok {
+			fmt.Sscan(e.Value, &n)
+		}
+		return n, ok
 	}
-	users := s.Target.Users
-	if users == 0 {
-		users = defaultUsers
+	kept := func(key string) string {
+		if e, ok := sesman.Get("Sessions", key); ok {
+			return fmt.Sprintf("; yours kept: sesman.ini [Sessions] %s=%s (line %d)", key, e.Value, e.Line)
+		}
+		return fmt.Sprintf("; yours kept: sesman.ini [Sessions] %s not set (0)", key)
 	}
-	v, err := lint.ParseVersion(on.Image.Version)
-	newSesman := err == nil && v.Compare(lint.MustVersion("0.10")) >= 0
-	if m >= users || m <= 0 && newSesman {
-		return s
+	switch f.Rule {
+	case "max-sessions":
+		if s.Target.MaxSessions == 0 {
+			return s, ""
+		}
+		m, _ := value("MaxSessions")
+		users := s.Target.Users
+		if users == 0 {
+			users = defaultUsers
+		}
+		v, err := lint.ParseVersion(on.Image.Version)
+		newSesman := err == nil && v.Compare(lint.MustVersion("0.10")) >= 0
+		if m < users && !(m <= 0 && newSesman) {
+			s.Target.MaxSessions = 0
+			return s, kept("MaxSessions")
+		}
+	case "display-port-clash":
+		if off, ok := value("X11DisplayOffset"); ok && s.Target.DisplayOffset > 0 && off >= 100 && off+s.Target.MaxSessions <= 400 {
+			s.Target.DisplayOffset = 0
+			return s, kept("X11DisplayOffset")
+		}
 	}
-	s.Target.MaxSessions = 0
-	return s
+	return s, ""
 }
 
 // Prove runs, for each finding that names a scenario (lint.Rule.Scenario),

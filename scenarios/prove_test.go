@@ -109,7 +109,9 @@ var proofCases = []struct {
 	on        string // the build the proof runs on
 	skip      string // part of the skip reason, "" when it runs
 }{
-	{"display 118", "[Sessions]\nX11DisplayOffset=118\nMaxSessions=10\n", 0, "0.9.21.1", true, "display-port-clash", "high-display", "0.9.21.1", ""},
+	{"display 118: the operator's offset, kept", "[Sessions]\nX11DisplayOffset=118\nMaxSessions=10\n", 0, "0.9.21.1", true, "display-port-clash", "high-display", "0.9.21.1", ""},
+	{"display 150: the operator's offset, kept", "[Sessions]\nX11DisplayOffset=150\nMaxSessions=10\n", 0, "0.9.21.1", true, "display-port-clash", "high-display", "0.9.21.1", ""},
+	{"display 95+10 reaches 100: the scenario's 118", "[Sessions]\nX11DisplayOffset=95\nMaxSessions=10\n", 0, "0.9.21.1", true, "display-port-clash", "high-display", "0.9.21.1", ""},
 	{"MaxSessions 5 for 10 users", "[Sessions]\nMaxSessions=5\n", 10, "0.9.21.1", true, "max-sessions", "max-sessions-refused", "0.9.21.1", ""},
 	{"0.9 MaxSessions unset: the operator's 0 refuses every login, kept", "[Sessions]\nX11DisplayOffset=10\n", 0, "0.9.21.1", true, "max-sessions", "max-sessions-refused", "0.9.21.1", ""},
 	{"MaxSessions 1: the operator's value, kept", "[Sessions]\nMaxSessions=1\n", 10, "0.9.21.1", true, "max-sessions", "max-sessions-refused", "0.9.21.1", ""},
@@ -181,8 +183,14 @@ func TestProofMapping(t *testing.T) {
 			// refuses one of the scenario's 3 users, else sets its own 2.
 			if tc.rule == "max-sessions" {
 				kept := strings.Contains(tc.name, "kept")
-				if kept != (pr.spec.Target.MaxSessions == 0) || kept == strings.Contains(pr.note, "MaxSessions=2") {
+				if kept != (pr.spec.Target.MaxSessions == 0) || kept == strings.Contains(strings.Split(pr.note, "; yours kept")[0], "MaxSessions=2") || kept != strings.Contains(pr.note, "yours kept: sesman.ini [Sessions] MaxSessions") {
 					t.Fatalf("MaxSessions %d, note %q: want the operator's kept=%v", pr.spec.Target.MaxSessions, pr.note, kept)
+				}
+			}
+			if tc.rule == "display-port-clash" {
+				kept := strings.Contains(tc.name, "kept")
+				if kept != (pr.spec.Target.DisplayOffset == 0) || kept == strings.Contains(strings.Split(pr.note, "; yours kept")[0], "X11DisplayOffset=") || kept != strings.Contains(pr.note, "yours kept: sesman.ini [Sessions] X11DisplayOffset=") {
+					t.Fatalf("DisplayOffset %d, note %q: want the operator's kept=%v", pr.spec.Target.DisplayOffset, pr.note, kept)
 				}
 			}
 			if !tc.buildable && !strings.Contains(pr.note, "proved on "+tc.on) {

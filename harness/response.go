@@ -43,6 +43,11 @@ type LevelMark struct {
 	// (knee.LevelEnd): its figures rest on fewer samples than asked.
 	Capped bool     `json:"capped,omitempty"`
 	Short  []string `json:"short,omitempty"`
+	// Samples are the judged samples the level counted when it ended
+	// (workload cycles, or keystrokes), Want those it waited for in all
+	// (0: one per session was enough).
+	Samples int `json:"samples,omitempty"`
+	Want    int `json:"want,omitempty"`
 }
 
 // ResponseSink is a Sink that also takes timed responses; the engine's

@@ -72,6 +72,10 @@ type KneeLevel struct {
 	// keystroke) inside it: its figures rest on fewer samples than asked.
 	Capped bool     `json:"capped,omitempty"`
 	Short  []string `json:"short,omitempty"`
+	// Samples and Want: the judged cycles (or keystrokes) the level counted
+	// and those it waited for in all (0: one per session).
+	Samples int `json:"samples,omitempty"`
+	Want    int `json:"want,omitempty"`
 	// Responses and Errors count the workload's operations in the level;
 	// Avg is their mean, Client the mean client-side keystroke response.
 	Responses     int           `json:"responses"`
@@ -186,7 +190,7 @@ func NewKnee(r knee.Result, envelope string, envelopeCores float64, nodes []knee
 			per = append(per, KneeSession{User: s.User, Response: s.Response, Server: responseDist(s.Server), Client: responseDist(s.Client)})
 		}
 		k.Levels = append(k.Levels, KneeLevel{PerSession: per, Sessions: l.Sessions, Start: l.Start, End: l.End, Logins: l.Logins,
-			FailedLogins: l.FailedLogins, Capped: l.Capped, Short: l.Short, Responses: l.Responses, Errors: l.Errors, Avg: l.Avg, Client: l.Client,
+			FailedLogins: l.FailedLogins, Capped: l.Capped, Short: l.Short, Samples: l.Samples, Want: l.Want, Responses: l.Responses, Errors: l.Errors, Avg: l.Avg, Client: l.Client,
 			ClientSamples: l.ClientSamples, ErrorRate: l.ErrorRate(), CPUCores: l.CPUCores, MemoryMiB: l.MemoryMiB,
 			Pids: l.Pids, NetRxBps: l.NetRxBps, NetTxBps: l.NetTxBps, Over: r.Over >= 0 && i >= r.Over})
 	}
@@ -250,8 +254,13 @@ func (l KneeLevel) CappedNote() string {
 	if !l.Capped {
 		return ""
 	}
-	return fmt.Sprintf("the %d-session level ended at its cap after %s with %d session(s) short of a judged sample (a workload cycle run inside the level, or a keystroke): %s; its figures rest on fewer samples",
-		l.Sessions, fmtDur(l.End.Sub(l.Start).Round(time.Second)), len(l.Short), strings.Join(l.Short, ", "))
+	short := fmt.Sprintf("%d judged samples of the %d it waits for in all", l.Samples, l.Want)
+	if len(l.Short) > 0 {
+		short = fmt.Sprintf("%d session(s) short of a judged sample (a workload cycle run inside the level, or a keystroke): %s",
+			len(l.Short), strings.Join(l.Short, ", "))
+	}
+	return fmt.Sprintf("the %d-session level ended at its cap after %s with %s; its figures rest on fewer samples",
+		l.Sessions, fmtDur(l.End.Sub(l.Start).Round(time.Second)), short)
 }
 
 func fmtCost(f CostFit, unit string) string {

@@ -116,3 +116,16 @@ func TestKneeBaselineNote(t *testing.T) {
 		t.Fatalf("a baseline under the first level's response flagged: %q (baseline %v)", n, enough.Baseline)
 	}
 }
+
+// A level capped for want of samples in all (no session short) says how
+// many it counted of how many it waited for.
+func TestKneeCappedOnTotal(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	l := KneeLevel{Sessions: 2, Start: t0, End: t0.Add(2 * time.Minute), Capped: true, Samples: 4, Want: 6}
+	if n := l.CappedNote(); !strings.Contains(n, "the 2-session level ended at its cap after 2m00s with 4 judged samples of the 6 it waits for in all") {
+		t.Fatalf("note %q", n)
+	}
+	if n := (KneeLevel{Sessions: 2}).CappedNote(); n != "" {
+		t.Fatalf("uncapped level noted: %q", n)
+	}
+}

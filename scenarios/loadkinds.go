@@ -119,6 +119,9 @@ func loadKinds() map[string]loadKind {
 				if l.LevelCycles < 0 || l.LevelCycles > 100 {
 					v.add(".levelCycles %d: want 0..100 (0 means 1)", l.LevelCycles)
 				}
+				if l.MinLevelCycles < 0 || l.MinLevelCycles > 10000 {
+					v.add(".minLevelCycles %d: want 0..10000 (0: levelCycles per session is enough)", l.MinLevelCycles)
+				}
 				if l.MaxEvery != 0 && (l.MaxEvery < l.Every || l.MaxEvery.D() > time.Hour) {
 					v.add(".maxEvery %v: want every (%v) ≤ maxEvery ≤ 1h, or 0 for 4 × every", l.MaxEvery.D(), l.Every.D())
 				}
@@ -128,7 +131,8 @@ func loadKinds() map[string]loadKind {
 			},
 			build: func(l LoadSpec, c CheckSpec, t TargetSpec) (harness.Executor, error) {
 				cp := &load.Capacity{Client: l.client(), Step: l.Step, Every: l.Every.D(), Max: l.Max, MaxP99: c.MaxP99.D(),
-					ProbeEvery: l.ProbeEvery.D(), MaxEvery: l.MaxEvery.D(), PerSession: l.LevelCycles}
+					ProbeEvery: l.ProbeEvery.D(), MaxEvery: l.MaxEvery.D(), PerSession: l.LevelCycles,
+					MinLevelSamples: l.MinLevelCycles}
 				// A level waits for the samples the knee is judged on
 				// (knee.FromRecord): the workload's when there is one,
 				// else the clients' keystrokes.

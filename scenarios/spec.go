@@ -136,6 +136,12 @@ type LoadSpec struct {
 	// ends (zero: 1). More give each level more samples and a steadier
 	// figure, at the price of longer levels.
 	LevelCycles int `yaml:"levelCycles"`
+	// MinLevelCycles is how many workload cycles (keystrokes without a
+	// workload) a knee level needs in all, over its sessions, before it
+	// ends (zero: levelCycles each is enough): the first levels, of one or
+	// two sessions, otherwise hold five to ten operations and their figure
+	// swings by more than the threshold between runs.
+	MinLevelCycles int `yaml:"minLevelCycles"`
 	// sequence: run these in order
 	Steps []LoadSpec `yaml:"steps"`
 	// fault: inject this fault as a step (inside a sequence: after the

@@ -79,6 +79,8 @@ func TestParseRejectsBadInput(t *testing.T) {
 			[]string{"load[0].maxEvery 10s: want every (30s) ≤ maxEvery ≤ 1h"}},
 		{"negative level cycles", "name: x\ntarget:\n  workload: {think: 1s}\nload:\n  - {kind: capacity, step: 1, every: 30s, levelCycles: -2, max: 2, threshold: 1s}\n",
 			[]string{"load[0].levelCycles -2: want 0..100"}},
+		{"negative level total", "name: x\ntarget:\n  workload: {think: 1s}\nload:\n  - {kind: capacity, step: 1, every: 30s, minLevelCycles: -1, max: 2, threshold: 1s}\n",
+			[]string{"load[0].minLevelCycles -1: want 0..10000"}},
 		{"command desktop without a command", "name: x\ntarget:\n  desktop: command\n  workload: {think: -1s}\nload:\n  - {kind: burst, n: 1}\n",
 			[]string{"target.desktop: desktop command \"\"", "target.workload.think: workload think time -1s"}},
 		{"bad versions", "name: x\nversions: [\"\", \"zero\"]\nload:\n  - {kind: burst, n: 1}\n", []string{"versions[0] \"\"", "versions[1] \"zero\""}},
@@ -183,7 +185,7 @@ func TestCapacityLevelsWaitForWhatTheKneeJudges(t *testing.T) {
 		want               harness.ResponseSource
 		maxEvery           time.Duration
 	}{
-		{"a workload: its cycles", "target:\n  workload: {think: 1s}\n", "probeEvery: 5s, maxEvery: 3m, levelCycles: 2", harness.ServerSide, 3 * time.Minute},
+		{"a workload: its cycles", "target:\n  workload: {think: 1s}\n", "probeEvery: 5s, maxEvery: 3m, levelCycles: 2, minLevelCycles: 6", harness.ServerSide, 3 * time.Minute},
 		{"no workload, probes: the keystrokes", "", "probeEvery: 5s", harness.ClientSide, 4 * 20 * time.Second},
 		{"nothing timed: every alone", "", "", "", 4 * 20 * time.Second},
 	} {
@@ -201,7 +203,7 @@ func TestCapacityLevelsWaitForWhatTheKneeJudges(t *testing.T) {
 				t.Fatal("no capacity executor")
 			}
 			if end := cp.LevelEnd(); end.Source != tc.want || end.Min != 20*time.Second || end.Max != tc.maxEvery ||
-				(tc.want == harness.ServerSide) != (end.PerSession == 2) {
+				(tc.want == harness.ServerSide) != (end.PerSession == 2 && end.Total == 6) {
 				t.Fatalf("level end %+v; want source %q, min 20s, max %v", end, tc.want, tc.maxEvery)
 			}
 		})

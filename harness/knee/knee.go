@@ -16,6 +16,9 @@ type Level struct {
 	// lacked the samples levels wait for (LevelEnd).
 	Capped bool
 	Short  []string
+	// Samples and Want: the judged samples the level counted and those it
+	// waited for in all (LevelEnd.Total).
+	Samples, Want int
 	// Responses counts the timed operations of the level's window (every
 	// session's), Errors those that failed or timed out.
 	Responses, Errors int

@@ -23,8 +23,13 @@ type LevelEnd struct {
 	// ClientSide counts keystroke probes. "": nothing is counted and a
 	// level lasts Min.
 	Source harness.ResponseSource
-	// PerSession is the samples each session needs (zero: 1).
+	// PerSession is the samples each session needs (zero: 1); Total the
+	// samples the level needs in all, over its sessions (zero: no more
+	// than PerSession each gives). A level of one or two sessions with one
+	// cycle each holds five to ten operations, whose summed means swing by
+	// more than a second between runs: Total gives the first levels more.
 	PerSession int
+	Total      int
 }
 
 // Validate reports every problem of the rule.
@@ -44,6 +49,9 @@ func (e LevelEnd) Validate() []error {
 	if e.PerSession < 0 {
 		errs = append(errs, fmt.Errorf("level end: perSession %d: want ≥ 0 (0 means 1)", e.PerSession))
 	}
+	if e.Total < 0 {
+		errs = append(errs, fmt.Errorf("level end: total %d: want ≥ 0 (0: none beyond perSession)", e.Total))
+	}
 	return errs
 }
 
@@ -52,11 +60,14 @@ func (e LevelEnd) need() int { return max(e.PerSession, 1) }
 // LevelState is what a level has measured at a moment.
 type LevelState struct {
 	// Done: the level may end now; Capped: it ends because it reached Max
-	// while Short sessions (sorted) still lack samples.
+	// while Short sessions (sorted) still lack samples, or the level as a
+	// whole lacks them (Total short of LevelEnd.Total).
 	Done, Capped bool
 	Short        []string
-	// Samples counts each session's judged samples so far.
+	// Samples counts each session's judged samples so far, Total all of
+	// them.
 	Samples map[string]int
+	Total   int
 }
 
 // State says whether a level that started at start and holds users'
@@ -64,6 +75,9 @@ type LevelState struct {
 func (e LevelEnd) State(rs []harness.Response, target string, users []string, start, now time.Time) LevelState {
 	el := now.Sub(start)
 	st := LevelState{Samples: e.count(rs, target, users, start, now)}
+	for _, n := range st.Samples {
+		st.Total += n
+	}
 	if el < e.Min {
 		return st
 	}
@@ -78,8 +92,9 @@ func (e LevelEnd) State(rs []harness.Response, target string, users []string, st
 	}
 	slices.Sort(st.Short)
 	st.Short = slices.Compact(st.Short)
+	enough := st.Total >= e.Total || len(users) == 0
 	switch {
-	case len(st.Short) == 0:
+	case len(st.Short) == 0 && enough:
 		st.Done = true
 	case el >= e.Max:
 		st.Done, st.Capped = true, true

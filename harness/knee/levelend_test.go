@@ -64,6 +64,12 @@ func TestLevelEnd(t *testing.T) {
 			[]harness.Response{key("u1", -1), key("u2", 10)}, two, 27, false, false, nil},
 		{"two samples each asked", LevelEnd{Min: time.Second, Max: time.Minute, Source: harness.ClientSide, PerSession: 2},
 			[]harness.Response{key("u1", 2), key("u1", 3), key("u2", 10)}, two, 60, true, true, []string{"u2"}},
+		{"a total asked beyond one each: the level waits for it", LevelEnd{Min: time.Second, Max: time.Minute, Source: harness.ClientSide, Total: 4},
+			[]harness.Response{key("u1", 2), key("u1", 3), key("u2", 10)}, two, 30, false, false, nil},
+		{"a total asked beyond one each: reached", LevelEnd{Min: time.Second, Max: time.Minute, Source: harness.ClientSide, Total: 4},
+			[]harness.Response{key("u1", 2), key("u1", 3), key("u2", 10), key("u2", 20)}, two, 30, true, false, nil},
+		{"a total not reached by the cap: capped, no session short", LevelEnd{Min: time.Second, Max: time.Minute, Source: harness.ClientSide, Total: 4},
+			[]harness.Response{key("u1", 2), key("u2", 10)}, two, 60, true, true, nil},
 		{"nothing to wait for: the level lasts its least length", LevelEnd{Min: 25 * time.Second}, nil, two, 25, true, false, nil},
 		{"no session held (every login failed): nothing to wait for", server, nil, nil, 25, true, false, nil},
 	} {
@@ -90,6 +96,7 @@ func TestLevelEndValidate(t *testing.T) {
 		{LevelEnd{}, 1},
 		{LevelEnd{Min: time.Minute, Max: time.Second, Source: harness.ClientSide}, 1},
 		{LevelEnd{Min: time.Second, Max: time.Minute, Source: "both", PerSession: -1}, 2},
+		{LevelEnd{Min: time.Second, Max: time.Minute, Source: harness.ServerSide, Total: -1}, 1},
 	} {
 		if errs := tc.end.Validate(); len(errs) != tc.want {
 			t.Errorf("%+v: %d problems %v, want %d", tc.end, len(errs), errs, tc.want)

@@ -29,7 +29,7 @@ func FromRecord(rec *harness.Record, target string) ([]Level, Samples) {
 			continue
 		}
 		l := Level{Sessions: m.Sessions, Start: m.Start, End: m.End, Logins: m.Logins, FailedLogins: m.Failed,
-			Capped: m.Capped, Short: m.Short}
+			Capped: m.Capped, Short: m.Short, Samples: m.Samples, Want: m.Want}
 		var csum time.Duration
 		sums := map[string]time.Duration{}
 		l.PerOp = map[string]OpMean{}

@@ -46,6 +46,9 @@ type Capacity struct {
 	// PerSession is the cycles (or keystrokes) each session must complete
 	// inside a level (zero: 1): more give each level's figure more samples.
 	PerSession int
+	// MinLevelSamples is the cycles (or keystrokes) a level needs in all,
+	// over its sessions (zero: PerSession each is enough).
+	MinLevelSamples int
 	// ProbeEvery, when > 0, has every session whose client can type (see
 	// Typist) time a keystroke to the next screen update this often, into
 	// the Record as client-side responses.
@@ -111,7 +114,7 @@ func (c *Capacity) LevelEnd() knee.LevelEnd {
 	if maxEvery == 0 {
 		maxEvery = 4 * c.Every
 	}
-	return knee.LevelEnd{Min: c.Every, Max: maxEvery, Source: c.WaitFor, PerSession: c.PerSession}
+	return knee.LevelEnd{Min: c.Every, Max: maxEvery, Source: c.WaitFor, PerSession: c.PerSession, Total: c.MinLevelSamples}
 }
 
 func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
@@ -183,7 +186,7 @@ func (c *Capacity) Run(ctx context.Context, env harness.Env) error {
 				return nil
 			}
 			mark := harness.LevelMark{Target: t.Name(), Sessions: held, Start: levelStart, End: time.Now(),
-				Logins: l.Logins, Failed: l.Failed, Capped: st.Capped, Short: st.Short}
+				Logins: l.Logins, Failed: l.Failed, Capped: st.Capped, Short: st.Short, Samples: st.Total, Want: c.MinLevelSamples}
 			if env.RecordLevel != nil {
 				env.RecordLevel(mark)
 			}

@@ -171,6 +171,15 @@ func TestProjectScalesTheKnee(t *testing.T) {
 			t.Errorf("%s: %d by %q (scaled %v), want %d by %q", tc.node, p.Sessions, p.LimitedBy, p.Scaled, tc.n, tc.limited)
 		}
 	}
+	// Failed at the first level (2 sessions in 1 core): fewer than 32 on
+	// 16 cores, not the fit's 316.
+	failed := r
+	failed.Knee, failed.Levels = 0, []Level{{Sessions: 2}, {Sessions: 4}}
+	n16, _ := ParseNode("16c64g")
+	if p := Project(failed, n16, 1); !p.Below || p.Sessions != 32 || p.LimitedBy != "CPU" ||
+		!strings.Contains(p.String(), "holds fewer than 32 sessions of this workload, limited by CPU (the first level, 2 sessions, already failed in 1 cores)") {
+		t.Errorf("failed at the first level: %+v %q", p, p.String())
+	}
 	// Not reached: a lower bound is not scaled, the fit is used.
 	r.Reached = false
 	n, _ := ParseNode("16c64g")

@@ -38,8 +38,13 @@ type Projection struct {
 	LimitedBy string
 	// ByCPU and ByMemory are each resource's own limit (-1: unknown).
 	ByCPU, ByMemory int
-	// Scaled: ByCPU is the knee scaled from the envelope's cores.
-	Scaled bool
+	// Scaled: ByCPU is the knee scaled from the envelope's cores. Below:
+	// the first level already failed in the envelope, so ByCPU (and
+	// Sessions, when CPU limits) is an upper bound: the first level's
+	// sessions scaled by cores, which the node holds fewer than.
+	Scaled, Below bool
+	first         int // the first level's sessions, with Below
+	envelopeCores float64
 }
 
 func (p Projection) String() string {
@@ -47,6 +52,10 @@ func (p Projection) String() string {
 		return fmt.Sprintf("a node of %g cores and %g GiB: no projection (the cost per session could not be fitted)", p.Node.Cores, p.Node.MemGiB)
 	}
 	how := "from the fitted cost per session"
+	if p.LimitedBy == "CPU" && p.Below {
+		return fmt.Sprintf("a node of %g cores and %g GiB holds fewer than %d sessions of this workload, limited by CPU (the first level, %d sessions, already failed in %g cores)",
+			p.Node.Cores, p.Node.MemGiB, p.Sessions, p.first, p.envelopeCores)
+	}
 	if p.LimitedBy == "CPU" && p.Scaled {
 		how = "the knee scaled by cores"
 	}
@@ -75,6 +84,12 @@ func Project(r Result, n Node, envelopeCores float64) Projection {
 	if r.Reached && r.Knee > 0 && envelopeCores > 0 {
 		p.ByCPU = int(math.Floor(float64(r.Knee) * n.Cores / envelopeCores))
 		p.Scaled = true
+	}
+	if r.Reached && r.Knee == 0 && envelopeCores > 0 && len(r.Levels) > 0 {
+		// The fit would project from levels that were all past the knee.
+		p.first, p.envelopeCores = r.Levels[0].Sessions, envelopeCores
+		p.ByCPU = int(math.Ceil(float64(p.first) * n.Cores / envelopeCores))
+		p.Scaled, p.Below = true, true
 	}
 	p.ByMemory = per(r.Memory, n.MemGiB*1024)
 	switch {

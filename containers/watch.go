@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
@@ -72,9 +71,9 @@ func (s *Server) Watch(ctx context.Context, sink harness.Sink) error {
 		return fmt.Errorf("containers: watch %s: %w", s.Name(), err)
 	}
 	pr, pw := io.Pipe()
-	var stderr strings.Builder
+	stderr := &agent.Tail{N: 4096}
 	go func() {
-		_, err := stdcopy.StdCopy(pw, &limitedWriter{w: &stderr, n: 4096}, att.Reader)
+		_, err := stdcopy.StdCopy(pw, stderr, att.Reader)
 		pw.CloseWithError(err)
 	}()
 	// Closing the hijacked connection ends the copy above and the agent's
@@ -100,26 +99,5 @@ func (s *Server) Watch(ctx context.Context, sink harness.Sink) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if err == nil {
-		err = io.ErrUnexpectedEOF
-	}
-	return fmt.Errorf("containers: watch %s: sampler stream ended: %w (stderr: %s)", s.Name(), err, strings.TrimSpace(stderr.String()))
-}
-
-type limitedWriter struct {
-	w io.Writer
-	n int
-}
-
-func (l *limitedWriter) Write(p []byte) (int, error) {
-	if l.n <= 0 {
-		return len(p), nil
-	}
-	q := p
-	if len(q) > l.n {
-		q = q[:l.n]
-	}
-	l.n -= len(q)
-	_, _ = l.w.Write(q)
-	return len(p), nil
+	return fmt.Errorf("containers: watch %s: %w", s.Name(), agent.StreamEnded(err, stderr))
 }

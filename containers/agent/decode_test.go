@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -112,5 +114,20 @@ func TestSampleArgs(t *testing.T) {
 	}
 	if got := (SampleArgs{Bin: "/a"}).Argv(); !reflect.DeepEqual(got, []string{"/a", "sample"}) {
 		t.Fatalf("Argv of zero config = %q", got)
+	}
+}
+
+func TestTailKeepsTheFirstBytes(t *testing.T) {
+	tail := &Tail{N: 5}
+	for _, s := range []string{"  ab", "cdef", "gh"} {
+		if n, err := tail.Write([]byte(s)); n != len(s) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v: a tail takes every byte it is given", s, n, err)
+		}
+	}
+	if got := tail.String(); got != "abc" {
+		t.Fatalf("String() = %q, want the first 5 bytes trimmed, %q", got, "abc")
+	}
+	if err := StreamEnded(nil, tail); !errors.Is(err, io.ErrUnexpectedEOF) || !strings.Contains(err.Error(), "(stderr: abc)") {
+		t.Fatalf("StreamEnded = %v", err)
 	}
 }

@@ -2,7 +2,10 @@ package agent
 
 import (
 	"bufio"
+	"fmt"
 	"io"
+	"strings"
+	"sync"
 
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
@@ -39,4 +42,39 @@ func Feed(r io.Reader, sink harness.Sink, hello func(Hello)) error {
 		}
 	}
 	return sc.Err()
+}
+
+// Tail keeps the first N bytes written to it (a sampler's stderr, for the
+// error of a stream that ended); it is safe for one writer and concurrent
+// calls of String.
+type Tail struct {
+	N  int
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (t *Tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if room := t.N - t.b.Len(); room > 0 {
+		t.b.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+// String is what was kept, without surrounding space.
+func (t *Tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.TrimSpace(t.b.String())
+}
+
+// StreamEnded is the error of a sampler stream that ended while the run
+// still watched: Feed's error (nil, a clean end, is io.ErrUnexpectedEOF
+// here: the stream should not have ended) with the sampler's stderr.
+func StreamEnded(err error, stderr *Tail) error {
+	if err == nil {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("sampler stream ended: %w (stderr: %s)", err, stderr.String())
 }

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/xrdp-harness/xrdp-harness/containers/agent"
@@ -47,7 +44,7 @@ func (h *Host) Watch(ctx context.Context, sink harness.Sink) error {
 	if err != nil {
 		return fmt.Errorf("sshhost: watch %s: %w", h.Name(), err)
 	}
-	stderr := &limitedWriter{w: &strings.Builder{}, n: 4096}
+	stderr := &agent.Tail{N: 4096}
 	sess.Stderr = stderr
 	if err := sess.Start(h.rootLine(argv)); err != nil {
 		return fmt.Errorf("sshhost: watch %s: start sampler: %w", h.Name(), err)
@@ -78,36 +75,5 @@ func (h *Host) Watch(ctx context.Context, sink harness.Sink) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	if err == nil {
-		err = io.ErrUnexpectedEOF
-	}
-	return fmt.Errorf("sshhost: watch %s: sampler stream ended: %w (stderr: %s)", h.Name(), err, strings.TrimSpace(stderr.String()))
-}
-
-// limitedWriter keeps the first n bytes; safe for one writer and readers
-// that take String.
-type limitedWriter struct {
-	mu sync.Mutex
-	w  *strings.Builder
-	n  int
-}
-
-func (l *limitedWriter) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.String()
-}
-
-func (l *limitedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.n > 0 {
-		q := p
-		if len(q) > l.n {
-			q = q[:l.n]
-		}
-		l.n -= len(q)
-		_, _ = l.w.Write(q)
-	}
-	return len(p), nil
+	return fmt.Errorf("sshhost: watch %s: %w", h.Name(), agent.StreamEnded(err, stderr))
 }

@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
+	"github.com/xrdp-harness/xrdp-harness/containers/containertest"
 	"github.com/xrdp-harness/xrdp-harness/fakeclient"
 	"github.com/xrdp-harness/xrdp-harness/fakeclient/scp"
 	"github.com/xrdp-harness/xrdp-harness/harness"
@@ -32,18 +33,7 @@ var builder *containers.Builder
 // version differs).
 var version = cmp.Or(os.Getenv("XRDP_FAULT_VERSION"), "0.9.21.1")
 
-var _ = BeforeSuite(func() {
-	var err error
-	builder, err = containers.NewBuilder(containers.WithBuildLog(GinkgoWriter))
-	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(builder.Close)
-})
-
-var _ = AfterSuite(func(ctx context.Context) {
-	left, err := containers.Leftovers(ctx, containers.OwnerLabel())
-	Expect(err).NotTo(HaveOccurred())
-	Expect(left).To(BeEmpty(), "labelled containers left behind")
-})
+var _ = containertest.Setup(&builder)
 
 // run starts an xrdp container for one spec and removes it after.
 func run(ctx context.Context, opts ...containers.Option) *containers.Server {

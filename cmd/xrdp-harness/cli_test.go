@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/xrdp-harness/xrdp-harness/containers"
+	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/reports"
 )
 
@@ -210,6 +211,35 @@ var _ = Describe("Ctrl-C", Label("docker"), func() {
 		validateReport(filepath.Join(again, "report.json"))
 	})
 })
+
+// expectRunExit waits for a run to exit and expects code; when it exits
+// otherwise, the spec's report says why: each verdict that is not valid,
+// with its evidence, read from the run's report.json in out (a temp dir
+// that is gone after the spec).
+func expectRunExit(s *gexec.Session, out string, code int, timeout time.Duration) {
+	GinkgoHelper()
+	Eventually(s).WithTimeout(timeout).Should(gexec.Exit())
+	if s.ExitCode() != code {
+		if fh, err := os.Open(filepath.Join(out, "report.json")); err == nil {
+			suite, err := reports.ReadJSON(fh)
+			fh.Close()
+			var why strings.Builder
+			for _, r := range suite.Runs {
+				for _, v := range r.Verdicts {
+					if v.Valid == harness.Valid {
+						continue
+					}
+					fmt.Fprintf(&why, "%s @ %s %s %s: %s\n", r.Scenario, r.Version, v.Target, v.Checker, v.Summary)
+					for _, e := range v.Evidence {
+						fmt.Fprintf(&why, "    %s %s\n", e.Time.Format("15:04:05.000"), e.What)
+					}
+				}
+			}
+			AddReportEntry("verdicts that were not valid", why.String(), err)
+		}
+	}
+	Expect(s.ExitCode()).To(Equal(code), "exit status of the run")
+}
 
 func readSuite(path string) reports.Suite {
 	GinkgoHelper()

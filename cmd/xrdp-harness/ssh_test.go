@@ -13,7 +13,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/onsi/gomega/gexec"
 
 	"golang.org/x/crypto/ssh"
 
@@ -75,7 +74,7 @@ var _ = Describe("run --ssh", Label("docker"), func() {
 		out := filepath.Join(GinkgoT().TempDir(), "out")
 		s := start(append([]string{"run", "--scenario", "baseline", "--version", "0.9.21.1", "--ssh", logins[0],
 			"--out", out, "--progress", "lines"}, flags...)...)
-		Eventually(s).WithTimeout(6 * time.Minute).Should(gexec.Exit(0))
+		expectRunExit(s, out, 0, 6*time.Minute)
 		Expect(string(s.Err.Contents())).To(ContainSubstring("baseline on the --ssh hosts: its container settings (users) do not apply"))
 		suite := readSuite(filepath.Join(out, "report.json"))
 		Expect(suite.Runs).To(HaveLen(1))
@@ -94,7 +93,7 @@ var _ = Describe("run --ssh", Label("docker"), func() {
 		out := filepath.Join(GinkgoT().TempDir(), "out")
 		s := start(append([]string{"run", "--scenario", "baseline", "--version", "0.9.21.1", "--ssh", logins[0], "--ssh", logins[1],
 			"--out", out, "--progress", "lines"}, flags...)...)
-		Eventually(s).WithTimeout(6 * time.Minute).Should(gexec.Exit(0))
+		expectRunExit(s, out, 0, 6*time.Minute)
 		run := readSuite(filepath.Join(out, "report.json")).Runs[0]
 		hosts := map[string]int{}
 		for _, o := range run.Record.Ops {

@@ -24,8 +24,17 @@ import (
 // one group without it), the client named by that process's "Connected
 // client computer name" line.
 //
-// Invalid: any such line. Unknown: the target ran RDP ops but the record
-// holds no xrdp log line.
+// A connection whose session ended as it gave up is no trap: its X server
+// (and so the session's chansrv) went away, which the process logs as
+// "VNC server closed connection" (vnc/vnc.c) right after giving up. In a
+// reconnect storm an end-sessions fault or an abrupt logout does that to a
+// connection still in its chansrv connect (measured on 0.10.1: "Connecting
+// to chansrv", 10 s later "error in trans_connect chan" with no retry line,
+// then at once "VNC server closed connection"). Those are counted and
+// listed, not judged.
+//
+// Invalid: any other such line. Unknown: the target ran RDP ops but the
+// record holds no xrdp log line.
 type Chansrv struct{ Config Config }
 
 var _ harness.Checker = Chansrv{}
@@ -46,6 +55,11 @@ type chansrvTrouble struct {
 	tries         int
 }
 
+// sessionGoneWithin is how soon after giving up the process may log that
+// its VNC server closed the connection for the failure to count as the
+// session ending, not as the trap.
+const sessionGoneWithin = 5 * time.Second
+
 func (c Chansrv) check(r *harness.Record, target string, cfg Config) harness.Verdict {
 	v := harness.Verdict{Checker: c.Name(), Target: target}
 	rdpOps := 0
@@ -58,10 +72,17 @@ func (c Chansrv) check(r *harness.Record, target string, cfg Config) harness.Ver
 	clients := map[int]string{}
 	var order []int
 	byPID := map[int]*chansrvTrouble{}
+	closed := map[int]time.Time{} // first "VNC server closed connection" per process
 	for _, l := range lines {
 		pl := ParseLine(l.Text)
 		if name, ok := ClientName(pl.Msg); ok {
 			clients[pl.PID] = name
+			continue
+		}
+		if strings.Contains(pl.Msg, "VNC server closed connection") {
+			if _, seen := closed[pl.PID]; !seen {
+				closed[pl.PID] = l.Time
+			}
 			continue
 		}
 		retry := strings.Contains(pl.Msg, "xrdp_mm_chansrv_connect: connect failed")
@@ -83,13 +104,19 @@ func (c Chansrv) check(r *harness.Record, target string, cfg Config) harness.Ver
 		}
 	}
 	ev := newEvidence(target, cfg.MaxEvidence)
-	gaveUp := 0
+	gaveUp, ended := 0, 0
 	var longest time.Duration
 	for _, pid := range order {
 		t := byPID[pid]
 		who := "xrdp process " + fmt.Sprint(pid)
 		if t.client != "" {
 			who += ", client " + t.client
+		}
+		if c, ok := closed[pid]; ok && !t.gaveUp.IsZero() && !c.Before(t.gaveUp.Add(-cfg.LogSlack)) && c.Sub(t.gaveUp) <= sessionGoneWithin {
+			ended++
+			ev.add(t.gaveUp, "%s: gave up on chansrv as its session ended (VNC server closed the connection %s later): not the chansrv trap",
+				who, secs(c.Sub(t.gaveUp)))
+			continue
 		}
 		if t.gaveUp.IsZero() {
 			ev.add(t.first, "%s: %d failed tries to reach chansrv, still trying when the record ends", who, t.tries)
@@ -102,20 +129,25 @@ func (c Chansrv) check(r *harness.Record, target string, cfg Config) harness.Ver
 		ev.add(t.gaveUp, "%s: gave up on chansrv after %d failed tries (≈ %s frozen); the session runs without clipboard, drives and sound", who, t.tries, secs(stall))
 	}
 	v.Metrics = map[string]float64{
-		"chansrv_failed_connections": float64(len(order)),
+		"chansrv_failed_connections": float64(len(order) - ended),
+		"chansrv_session_ended":      float64(ended),
 		"chansrv_gave_up":            float64(gaveUp),
 		"chansrv_stall_max_seconds":  longest.Seconds(),
 	}
 	switch {
-	case len(order) > 0:
+	case len(order) > ended:
 		v.Valid = harness.Invalid
-		v.Summary = fmt.Sprintf("%s could not reach chansrv", plural(len(order), "RDP connection"))
+		v.Summary = fmt.Sprintf("%s could not reach chansrv", plural(len(order)-ended, "RDP connection"))
 		if gaveUp > 0 {
 			v.Summary += fmt.Sprintf(" (%d gave up, the longest after ≈ %s)", gaveUp, secs(longest))
 		}
 	case len(lines) == 0 && rdpOps > 0:
 		v.Valid = harness.Unknown
 		v.Summary = fmt.Sprintf("%s ran but the record holds no xrdp log", plural(rdpOps, "RDP op"))
+	case ended > 0:
+		v.Valid = harness.Valid
+		v.Summary = fmt.Sprintf("every connection reached chansrv but %s whose session ended as it connected (%s read)",
+			plural(ended, "connection"), plural(len(lines), "xrdp log line"))
 	default:
 		v.Valid = harness.Valid
 		v.Summary = fmt.Sprintf("every connection reached chansrv (%s read)", plural(len(lines), "xrdp log line"))

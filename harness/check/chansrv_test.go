@@ -37,6 +37,33 @@ func TestChansrv(t *testing.T) {
 			},
 			mention: "xrdp process 149, client C1: gave up on chansrv after 4 failed tries (≈ 16.0s frozen)",
 			metrics: map[string]float64{"chansrv_failed_connections": 2, "chansrv_gave_up": 1, "chansrv_stall_max_seconds": 16}},
+		// 0.10.1 in a reconnect storm (measured 2026-12-01, make run):
+		// the user's session was ended while its xrdp connected to
+		// chansrv; xrdp gave up after 10 s without a retry line and its
+		// VNC server closed the connection at once.
+		{name: "gave up as the session ended", want: harness.Valid,
+			build: func() *builder {
+				return newBuilder().
+					op(harness.OpLogin, "u1", 0, 2, harness.OK, client("C1")).
+					pidLog(0.5, 1212, "INFO", "Connected client computer name: C1").
+					pidLog(2.0, 1212, "INFO", "xrdp_wm_log_msg: Connecting to chansrv").
+					pidLog(12.0, 1212, "ERROR", "xrdp_mm_chansrv_connect: error in trans_connect chan").
+					pidLog(12.03, 1212, "ERROR", "VNC server closed connection")
+			},
+			mention: "xrdp process 1212, client C1: gave up on chansrv as its session ended",
+			metrics: map[string]float64{"chansrv_failed_connections": 0, "chansrv_session_ended": 1}},
+		// Near miss: the VNC connection closed long after giving up (the
+		// session ran on without chansrv, as in the trap).
+		{name: "gave up, session closed much later", want: harness.Invalid,
+			build: func() *builder {
+				return newBuilder().
+					op(harness.OpLogin, "u1", 0, 2, harness.OK, client("C1")).
+					pidLog(0.5, 149, "INFO", "Connected client computer name: C1").
+					pidLog(5.6, 149, "WARN", "xrdp_mm_chansrv_connect: connect failed trying again...").
+					pidLog(17.6, 149, "ERROR", "xrdp_mm_chansrv_connect: error in trans_connect chan").
+					pidLog(40, 149, "ERROR", "VNC server closed connection")
+			},
+			metrics: map[string]float64{"chansrv_failed_connections": 1, "chansrv_session_ended": 0}},
 		{name: "near miss: lines that name chansrv without failing", want: harness.Valid,
 			build: func() *builder {
 				return newBuilder().

@@ -6,10 +6,12 @@ import (
 	"time"
 )
 
-// Line is one xrdp or sesman log line taken apart. xrdp 0.9.x and 0.10.x
-// write (common/log.c)
+// Line is one xrdp or sesman log line taken apart. xrdp 0.9.x writes
+// (common/log.c)
 //
 //	[20261125-03:20:48] [INFO ] [pid:123 tid:456] [func(file.c:12)] message
+//
+// and 0.10.x the same with an ISO 8601 stamp, [2026-11-25T03:20:48.123+0000].
 //
 // The pid field is there only with EnableProcessId=true, the location only
 // for lines logged with one (developer builds). Every part is optional to the
@@ -30,18 +32,28 @@ type Line struct {
 	Msg string
 }
 
-// stampLayout is xrdp's "[%.4d%.2d%.2d-%.2d:%.2d:%.2d]" without brackets.
-const stampLayout = "20060102-15:04:05"
+// stampLayout is xrdp 0.9's "[%.4d%.2d%.2d-%.2d:%.2d:%.2d]" without
+// brackets; stampLayout010 is 0.10's ISO 8601 stamp with milliseconds and
+// zone, as the Debian 0.10.1 package writes it (seen in its xrdp.log and
+// xrdp-sesman.log: "[2026-12-01T14:58:52.692+0000] [ERROR] [pid:1212
+// tid:…] …"). Without it no part of a 0.10 line was taken apart.
+const (
+	stampLayout    = "20060102-15:04:05"
+	stampLayout010 = "2006-01-02T15:04:05.000-0700"
+)
 
 // ParseLine takes one log line apart. It never fails: what it cannot
 // recognise stays in Msg.
 func ParseLine(s string) Line {
 	var l Line
 	rest := strings.TrimRight(s, " \t\r\n")
-	if len(rest) >= len(stampLayout)+2 && rest[0] == '[' && rest[len(stampLayout)+1] == ']' {
-		if t, err := time.Parse(stampLayout, rest[1:len(stampLayout)+1]); err == nil {
-			l.Stamp = t
-			rest = trimBlank(rest[len(stampLayout)+2:])
+	if in, after, ok := bracketed(rest); ok {
+		for _, layout := range []string{stampLayout, stampLayout010} {
+			if t, err := time.Parse(layout, in); err == nil {
+				l.Stamp = t.UTC()
+				rest = trimBlank(after)
+				break
+			}
 		}
 	}
 	if lvl, after, ok := bracketed(rest); ok && isLevel(strings.TrimSpace(lvl)) {

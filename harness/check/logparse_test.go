@@ -18,6 +18,10 @@ func TestParseLine(t *testing.T) {
 			Line{Stamp: stamp, Level: "ERROR", PID: 123, TID: 140234, Msg: "VNC error - problem connecting"}},
 		{"[20261125-03:20:48] [DEBUG] [pid:9 tid:9] [xrdp_mm_connect(xrdp_mm.c:2500)] some problem",
 			Line{Stamp: stamp, Level: "DEBUG", PID: 9, TID: 9, Where: "xrdp_mm_connect(xrdp_mm.c:2500)", Msg: "some problem"}},
+		// 0.10.1 (Debian trixie), as it logged in a make run.
+		{"[2026-11-25T03:20:48.692+0000] [ERROR] [pid:1212 tid:140655076906816] xrdp_mm_chansrv_connect: error in trans_connect chan",
+			Line{Stamp: stamp.Add(692 * time.Millisecond), Level: "ERROR", PID: 1212, TID: 140655076906816, Msg: "xrdp_mm_chansrv_connect: error in trans_connect chan"}},
+		{"[2026-11-25T04:20:48.000+0100] [INFO ] zone", Line{Stamp: stamp, Level: "INFO", Msg: "zone"}},
 		{"[WARN ] no stamp", Line{Level: "WARN", Msg: "no stamp"}},
 		{"plain text", Line{Msg: "plain text"}},
 		{"[20261399-03:20:48] [INFO ] bad month", Line{Msg: "[20261399-03:20:48] [INFO ] bad month"}},

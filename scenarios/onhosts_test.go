@@ -36,14 +36,14 @@ func TestOnHosts(t *testing.T) {
 		t.Error("the scenario itself was changed")
 	}
 
-	s, _, err = storm.OnHosts(hostsFor(t, "ops@10.0.0.5:22", "ops@10.0.0.6:2222"))
+	s, _, err = storm.OnHosts(hostsFor(t, "ops@192.0.2.5:22", "ops@192.0.2.6:2222"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Targets) != 2 || s.Spread != "" || s.Targets[1].SSH.Addr != "10.0.0.6:2222" {
+	if len(s.Targets) != 2 || s.Spread != "" || s.Targets[1].SSH.Addr != "192.0.2.6:2222" {
 		t.Errorf("targets %+v spread %q: want a round-robin fleet of two", s.Targets, s.Spread)
 	}
-	h := hostsFor(t, "ops@10.0.0.5:22", "ops@10.0.0.6:22")
+	h := hostsFor(t, "ops@192.0.2.5:22", "ops@192.0.2.6:22")
 	h.Front = "127.0.0.1:13389"
 	if s, _, err = storm.OnHosts(h); err != nil || s.Spread != SpreadFront || s.Front != h.Front {
 		t.Errorf("front: %v, spread %q", err, s.Spread)

@@ -12,14 +12,14 @@ func TestDefaultRoute(t *testing.T) {
 		iface, gw, err string
 	}{
 		{"docker network", header +
-			"eth0\t00000000\t010012AC\t0003\t0\t0\t0\t00000000\t0\t0\t0\n" +
-			"eth0\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n", "eth0", "172.18.0.1", ""},
+			"eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n" +
+			"eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n", "eth0", "192.0.2.1", ""},
 		{"default route second", header +
-			"eth1\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n" +
-			"eth1\t00000000\t0100A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n", "eth1", "192.168.0.1", ""},
+			"eth1\t006433C6\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n" +
+			"eth1\t00000000\t016433C6\t0003\t0\t0\t0\t00000000\t0\t0\t0\n", "eth1", "198.51.100.1", ""},
 		// A down route (flags without RTF_UP) or one without a gateway is no default route.
 		{"down or gatewayless", header +
-			"eth0\t00000000\t010012AC\t0002\t0\t0\t0\t00000000\t0\t0\t0\n" +
+			"eth0\t00000000\t010200C0\t0002\t0\t0\t0\t00000000\t0\t0\t0\n" +
 			"eth0\t00000000\t00000000\t0001\t0\t0\t0\t00000000\t0\t0\t0\n", "", "", "no IPv4 default route"},
 		{"empty", "", "", "", "no IPv4 default route"},
 		{"bad gateway", header + "eth0\t00000000\tZZ\t0003\n", "", "", `gateway "ZZ"`},

@@ -194,12 +194,7 @@ func severityClass(s lint.Severity) string {
 func driftLines(ds []xrdpconf.Drift) []htmlDrift {
 	var out []htmlDrift
 	for _, d := range ds {
-		var apply []xrdpconf.DefaultChange
-		for _, c := range d.Defaults {
-			if !c.OperatorSet {
-				apply = append(apply, c)
-			}
-		}
+		apply := newDefaults(d)
 		if len(d.Unknown) == 0 && len(apply) == 0 {
 			continue
 		}

@@ -175,17 +175,24 @@ func writeConfigMD(w *bufio.Writer, c ConfigLint) {
 	p("\n")
 }
 
+// newDefaults are the version's changed defaults that reach the operator:
+// those of keys the operator's files leave unset (both renderers list them).
+func newDefaults(d xrdpconf.Drift) []xrdpconf.DefaultChange {
+	var out []xrdpconf.DefaultChange
+	for _, c := range d.Defaults {
+		if !c.OperatorSet {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // writeDriftMD lists what each version's packaged files do differently
 // with the operator's: unknown keys, and new defaults that reach them.
 func writeDriftMD(w *bufio.Writer, ds []xrdpconf.Drift) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	for _, d := range ds {
-		var apply []xrdpconf.DefaultChange
-		for _, c := range d.Defaults {
-			if !c.OperatorSet {
-				apply = append(apply, c)
-			}
-		}
+		apply := newDefaults(d)
 		if len(d.Unknown) == 0 && len(apply) == 0 {
 			continue
 		}

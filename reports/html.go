@@ -384,6 +384,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 3
 Cost per session: CPU {{costText .CPU "cores"}}; memory {{costText .Memory "MiB"}}.{{with .FrameAcksText}} {{.}}.{{end}}</p>
 <ul>{{range .Projections}}<li>{{.Text}}</li>{{end}}</ul>
 {{with .BaselineNote}}<p class="banner warn">⚠ {{.}}.</p>{{end}}
+{{with .EnvelopeNote}}<p class="banner warn">⚠ {{.}}.</p>{{end}}
 {{range .Levels}}{{with .CappedNote}}<p class="banner warn">⚠ {{.}}.</p>{{end}}{{end}}
 {{end}}<div class="charts">{{template "chart" .Chart}}
 <div><table>

@@ -44,7 +44,10 @@ type Knee struct {
 	// reported their screen ("" and 0: no RDP client reported).
 	// BaselineNote warns when the baseline is above the lowest judged
 	// level's own response ("" otherwise): see baselineNote.
-	BaselineNote  string `json:"baselineNote,omitempty"`
+	BaselineNote string `json:"baselineNote,omitempty"`
+	// EnvelopeNote warns when the level past the knee did not use the
+	// envelope's cores ("" otherwise): see envelopeNote.
+	EnvelopeNote  string `json:"envelopeNote,omitempty"`
 	FrameAcks     string `json:"frameAcks,omitempty"`
 	FrameMarkers  int64  `json:"frameMarkers"`
 	ScreenClients int    `json:"screenClients,omitempty"`
@@ -195,6 +198,7 @@ func NewKnee(r knee.Result, envelope string, envelopeCores float64, nodes []knee
 			Pids: l.Pids, NetRxBps: l.NetRxBps, NetTxBps: l.NetTxBps, Over: r.Over >= 0 && i >= r.Over})
 	}
 	k.BaselineNote = baselineNote(r)
+	k.EnvelopeNote = envelopeNote(r, envelopeCores)
 	for _, n := range nodes {
 		p := knee.Project(r, n, envelopeCores)
 		k.Projections = append(k.Projections, Projection{Node: n.Name, Cores: n.Cores, MemGiB: n.MemGiB,
@@ -246,6 +250,32 @@ func baselineNote(r knee.Result) string {
 			fmtDur(r.Baseline), l.Sessions, fmtDur(l.Avg), why)
 	}
 	return ""
+}
+
+// envelopeBound is the share of the envelope's cores the level past the
+// knee must use for the knee to be the envelope's: a target held to 1 core
+// that degrades while it uses 0.4 of it waited on something else — most
+// often the host's other work (the envelope is a cap, not a reservation),
+// or I/O — and a projection that scales cores would be wrong.
+const envelopeBound = 0.7
+
+// envelopeNote says when the knee was reached below the envelope's CPU: the
+// level past it used less than envelopeBound of envelopeCores (its memory is
+// not weighed: the projection says when memory limits). "" when the knee
+// was not reached, no CPU envelope was set or the level's CPU was not
+// measured.
+func envelopeNote(r knee.Result, envelopeCores float64) string {
+	if !r.Reached || r.Over < 0 || r.Over >= len(r.Levels) || envelopeCores <= 0 {
+		return ""
+	}
+	l := r.Levels[r.Over]
+	if l.CPUCores <= 0 || l.CPUCores >= envelopeBound*envelopeCores {
+		return ""
+	}
+	return fmt.Sprintf("the %d-session level past the knee used %.2f of the envelope's %g cores (%.0f%%): the target "+
+		"was not CPU-bound, so something else set the knee — other work on this host (the envelope caps the target's "+
+		"CPU, it does not reserve it), I/O, or the desktop's own waits; run it again on an idle host before projecting it",
+		l.Sessions, l.CPUCores, envelopeCores, 100*l.CPUCores/envelopeCores)
 }
 
 // CappedNote says what a level that ended at its cap lacked ("" for a

@@ -129,3 +129,37 @@ func TestKneeCappedOnTotal(t *testing.T) {
 		t.Fatalf("uncapped level noted: %q", n)
 	}
 }
+
+// A knee reached while the level past it used well under the envelope's
+// cores is flagged as not the envelope's; one at the envelope, one not
+// reached, one without an envelope or without CPU figures are not.
+func TestKneeEnvelopeNote(t *testing.T) {
+	ms := func(v int) time.Duration { return time.Duration(v) * time.Millisecond }
+	lv := func(n, open int, cores float64) knee.Level {
+		return knee.Level{Sessions: n, Logins: 2, Responses: 15, CPUCores: cores, PerOp: map[string]knee.OpMean{"open": {Mean: ms(open), N: 15}}}
+	}
+	var base []time.Duration
+	for i := 0; i < 15; i++ {
+		base = append(base, ms(1000+10*i))
+	}
+	samples := knee.Samples{"open": base}
+	for _, c := range []struct {
+		name   string
+		levels []knee.Level
+		cores  float64
+		want   string
+	}{
+		{"host-bound", []knee.Level{lv(2, 1050, 0.2), lv(4, 3000, 0.4)}, 1, "the 4-session level past the knee used 0.40 of the envelope's 1 cores (40%)"},
+		{"half a core, used", []knee.Level{lv(2, 1050, 0.2), lv(4, 3000, 0.45)}, 0.5, ""},
+		{"envelope-bound", []knee.Level{lv(2, 1050, 0.5), lv(4, 3000, 0.95)}, 1, ""},
+		{"not reached", []knee.Level{lv(2, 1050, 0.2), lv(4, 1100, 0.3)}, 1, ""},
+		{"no envelope", []knee.Level{lv(2, 1050, 0.2), lv(4, 3000, 0.4)}, 0, ""},
+		{"no CPU figure", []knee.Level{lv(2, 1050, 0), lv(4, 3000, 0)}, 1, ""},
+	} {
+		r := knee.Analyze(c.levels, samples, knee.Rule{})
+		n := NewKnee(r, "", c.cores, nil).EnvelopeNote
+		if (c.want == "") != (n == "") || !strings.Contains(n, c.want) {
+			t.Errorf("%s: note %q, want %q", c.name, n, c.want)
+		}
+	}
+}

@@ -528,8 +528,10 @@ func writeKneeMD(w *bufio.Writer, label string, k *Knee) {
 		p("; envelope %s", md(k.Envelope))
 	}
 	p(".\n\n")
-	if k.BaselineNote != "" {
-		p("⚠ %s.\n\n", md(k.BaselineNote))
+	for _, n := range []string{k.BaselineNote, k.EnvelopeNote} {
+		if n != "" {
+			p("⚠ %s.\n\n", md(n))
+		}
 	}
 	var worst time.Duration
 	for _, l := range k.Levels {

@@ -23,7 +23,7 @@ import (
 // target's 1024), so the run keeps the CPU it asks for; builds the runs
 // wait for take what is free.
 type prebuild struct {
-	running atomic.Bool // a run is between lab up and lab down
+	running atomic.Int32 // runs between lab up and lab down
 	jobs    map[jobKey]*buildJob
 }
 
@@ -61,7 +61,7 @@ func startPrebuild(ctx context.Context, b imageMaker, progress buildProgress, ve
 		p.jobs[k] = j
 		return j
 	}
-	bctx := containers.WithThrottle(ctx, containers.BackgroundLimits, p.running.Load)
+	bctx := containers.WithThrottle(ctx, containers.BackgroundLimits, func() bool { return p.running.Load() > 0 })
 	// Every job is in the map before a lane starts: the lanes and wait
 	// only read it.
 	var lanes []func()

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -84,10 +85,16 @@ type SuiteOptions struct {
 	// Build, when set, is called when a version's image build starts; it
 	// returns a func for each build step and one for the result.
 	Build func(label string) (step func(image, step string), done func(containers.Image, error))
+	// Parallel is how many runs may go on at once (0 or 1: one at a
+	// time). Runs that must be alone (Spec.Alone: capacity) run after the
+	// others, each by itself; each of the others boots its own lab, so two
+	// of them share the machine's cores but nothing else.
+	Parallel int
 }
 
-// RunSuite runs every scenario on every version it applies to, one run at a
-// time (runs share 2 cores; concurrent runs would measure each other).
+// RunSuite runs every scenario on every version it applies to, up to
+// o.Parallel runs at a time; capacity runs come last, each alone (a run
+// beside it would be measured with it).
 // On ctx cancel it stops, marks the suite interrupted and returns what it
 // has with ctx's error.
 func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
@@ -147,32 +154,52 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 		specs[p.v.Label] = p.specs
 	}
 	pre := startPrebuild(bctx, o.Builder, o.Build, versions, specs)
+	var jobs []suiteJob
 	for _, p := range plans {
-		if ctx.Err() != nil {
-			break
-		}
 		for _, s := range p.specs {
-			if ctx.Err() != nil {
-				break
-			}
-			_, _, buildErr := pre.wait(ctx, p.v.Label, s.Target.desktop().Kind)
-			suite.Images = pre.images(versions)
-			if ctx.Err() != nil {
-				break
-			}
-			var run reports.Run
-			if buildErr != nil {
-				run = failedRun(s, p.v, fmt.Errorf("image for %s: %w", p.v.Label, buildErr))
-			} else {
-				run = runOne(ctx, o, s, p.v, &pre.running)
-			}
-			suite.Runs = append(suite.Runs, run)
-			suite.Images = pre.images(versions)
-			if o.OnRun != nil {
-				o.OnRun(suite)
-			}
+			jobs = append(jobs, suiteJob{s: s, v: p.v, alone: s.Alone()})
 		}
 	}
+	// Runs that measure (capacity) come after every other run, each one
+	// alone; the rest keep their order.
+	slices.SortStableFunc(jobs, func(a, b suiteJob) int { return cmp.Compare(btoi(a.alone), btoi(b.alone)) })
+	results := make([]*reports.Run, len(jobs))
+	var mu sync.Mutex
+	record := func(i int, run reports.Run) {
+		mu.Lock()
+		defer mu.Unlock()
+		results[i] = &run
+		suite.Runs = suite.Runs[:0]
+		for _, r := range results {
+			if r != nil {
+				suite.Runs = append(suite.Runs, *r)
+			}
+		}
+		suite.Images = pre.images(versions)
+		if o.OnRun != nil {
+			o.OnRun(suite)
+		}
+	}
+	do := func(i int) {
+		j := jobs[i]
+		_, _, buildErr := pre.wait(ctx, j.v.Label, j.s.Target.desktop().Kind)
+		if ctx.Err() != nil {
+			return
+		}
+		if buildErr != nil {
+			record(i, failedRun(j.s, j.v, fmt.Errorf("image for %s: %w", j.v.Label, buildErr)))
+			return
+		}
+		record(i, runOne(ctx, o, j.s, j.v, &pre.running))
+	}
+	alone := make([]bool, len(jobs))
+	for i, j := range jobs {
+		alone[i] = j.alone
+	}
+	runJobs(ctx, alone, o.Parallel, do)
+	mu.Lock()
+	suite.Images = pre.images(versions)
+	mu.Unlock()
 	for _, c := range o.Compare {
 		suite.Comparisons = append(suite.Comparisons, reports.Compare(suite, c[0], c[1]))
 	}
@@ -182,6 +209,66 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 		return suite, ctx.Err()
 	}
 	return suite, nil
+}
+
+// runJobs calls do(i) for each job in order, up to parallel at once (at
+// least one); a job that must be alone starts once every job before it
+// has returned, and the next starts once it has. After ctx is done no job
+// starts; runJobs returns when every started one has returned.
+func runJobs(ctx context.Context, alone []bool, parallel int, do func(i int)) {
+	lanes := make(chan struct{}, max(parallel, 1))
+	var running sync.WaitGroup
+	defer running.Wait()
+	for i := range alone {
+		if alone[i] {
+			running.Wait()
+			if ctx.Err() != nil {
+				return
+			}
+			do(i)
+			continue
+		}
+		select {
+		case lanes <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		running.Add(1)
+		go func() {
+			defer running.Done()
+			defer func() { <-lanes }()
+			do(i)
+		}()
+	}
+}
+
+// suiteJob is one run of a suite: a scenario on a version; alone, it
+// runs with no other run beside it (Spec.Alone).
+type suiteJob struct {
+	s     Spec
+	v     Version
+	alone bool
+}
+
+// Alone says whether a run of s must have the machine to itself: a
+// capacity run measures response times and CPU, which a run beside it
+// would change; a run on an existing host (ssh) shares that host with any
+// other run of the suite on it. Storms and faults on containers are judged
+// on what xrdp did (processes, logs, sessions) with latency and recovery
+// limits of seconds, which a second run on the other core stays inside
+// (see SuiteOptions.Parallel).
+func (s Spec) Alone() bool {
+	if s.capacityLoad() != nil {
+		return true
+	}
+	for _, t := range append([]TargetSpec{s.Target}, s.Targets...) {
+		if t.kind() != KindContainer {
+			return true
+		}
+	}
+	return false
 }
 
 func btoi(b bool) int {
@@ -200,7 +287,7 @@ func failedRun(s Spec, v Version, err error) reports.Run {
 
 // runOne runs s on v, whose image is already built; running is set
 // while the lab is up, so that background builds take a back seat.
-func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version, running *atomic.Bool) reports.Run {
+func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version, running *atomic.Int32) reports.Run {
 	v, err := Materialize(v, o.Builder.CacheDir())
 	if err != nil {
 		r := reports.NewRun(nil, nil, err)
@@ -229,9 +316,9 @@ func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version, running *ato
 		ch, done = o.Progress(s.Name+" @ "+v.Label, s.ExpectedOps())
 		runOpts = append(runOpts, harness.WithProgress(ch))
 	}
-	running.Store(true)
+	running.Add(1)
 	rec, err := harness.Run(ctx, plan, runOpts...)
-	running.Store(false)
+	running.Add(-1)
 	done(rec, err)
 	if rec == nil {
 		return failed(err)

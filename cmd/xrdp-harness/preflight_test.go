@@ -71,6 +71,8 @@ var _ = Describe("preflight", func() {
 			`sha256 "../../x": want 64 hex digits`),
 		Entry("missing tarball", []string{"run", "--scenario", "baseline", "--version", "0.9.22.1@/nonexistent/xrdp.tar.gz"},
 			"no such file"),
+		Entry("no run at a time", []string{"run", "--parallel", "0"}, "--parallel 0: want 1 (one run at a time) to 8"),
+		Entry("too many runs at a time", []string{"run", "--parallel", "30"}, "--parallel 30: want 1 (one run at a time) to 8"),
 	)
 
 	It("refuses a --password-file that is missing, readable by others or not a password", func() {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -36,6 +37,7 @@ type runFlags struct {
 	metrics   string
 	target    string
 	password  string
+	parallel  int
 	hosts     hostFlags
 }
 
@@ -146,9 +148,18 @@ each other one: the FROM side of a comparison is expected to show the defect
 	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics during the run on this loopback HOST:PORT, e.g. 127.0.0.1:9464")
 	fs.StringVar(&f.password, "password-file", "", "file whose first line is the test users' password on the containers the run boots; default: a random one per run (never in reports or logs); with --ssh: the hosts' test users' passwords (one line for all, or USER:PASSWORD lines)")
 	f.hosts.register(fs)
+	fs.IntVar(&f.parallel, "parallel", defaultParallel(), "runs at once on their own containers (storms, faults; capacity runs and runs on --ssh hosts always run alone, after the rest); default: 2 on a host of 2 or more cores, else 1")
 	fs.StringVar(&f.target, "target", "", "the upgrade target among the versions (label): the default suite's fault and capacity runs go to it; default: the last version")
 	return cmd
 }
+
+// maxParallel bounds --parallel: each run boots its own lab and its own
+// simulated users; past a few they only measure each other.
+const maxParallel = 8
+
+// defaultParallel is two runs at once on a host of two or more cores, one
+// on one core.
+func defaultParallel() int { return min(2, runtime.NumCPU()) }
 
 // reportFiles names the report files of every format.
 func reportFiles() string {
@@ -267,6 +278,7 @@ func runSuite(ctx context.Context, f *runFlags, stdout, stderr io.Writer) error 
 		RunID:     fmt.Sprintf("run-%d", time.Now().Unix()),
 		Nodes:     nodes,
 		Password:  password,
+		Parallel:  f.parallel,
 		Progress: func(label string, expected int) (chan<- harness.Progress, func(*harness.Record, error)) {
 			t := progress.Track(label, expected)
 			if metrics != nil {
@@ -345,6 +357,9 @@ func (f *runFlags) resolve() (runConfig, error) {
 	}
 	if f.out == "" {
 		errs = append(errs, errors.New("--out is empty: name a directory for the reports"))
+	}
+	if f.parallel < 1 || f.parallel > maxParallel {
+		errs = append(errs, fmt.Errorf("--parallel %d: want 1 (one run at a time) to %d", f.parallel, maxParallel))
 	}
 	return cfg, errors.Join(errs...)
 }

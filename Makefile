@@ -11,6 +11,10 @@ BIN := bin
 GINKGO := $(GO) tool ginkgo
 # Extra flags for `make test`, e.g. GINKGO_FLAGS='--label-filter=!slow'.
 GINKGO_FLAGS ?=
+# Specs of a suite run on TEST_PROCS ginkgo processes at once (each boots
+# its own containers, labelled by its pid; image builds are locked across
+# processes): most specs wait on xrdp, not on a core. 1: one at a time.
+TEST_PROCS ?= 2
 RUN_FLAGS ?=
 
 .PHONY: run test unit deps test-deps build images clean vet fmt bench fuzz
@@ -23,7 +27,7 @@ JUNIT_REPORT ?= out/test-junit.xml
 
 test: test-deps build vet
 	@mkdir -p $(dir $(JUNIT_REPORT))
-	$(GINKGO) -r --keep-going --timeout=85m --poll-progress-after=5m --poll-progress-interval=5m \
+	$(GINKGO) -r --keep-going --procs=$(TEST_PROCS) --timeout=85m --poll-progress-after=5m --poll-progress-interval=5m \
 		--output-interceptor-mode=none --junit-report=$(abspath $(JUNIT_REPORT)) $(GINKGO_FLAGS) ./...
 
 # Tests that need no Docker (parsers, checkers, encoders).

@@ -117,6 +117,10 @@ type Suite struct {
 	// (after each run): more runs may follow.
 	InProgress bool     `json:"inProgress,omitempty"`
 	Notes      []string `json:"notes,omitempty"`
+	// Parallel is how many runs could go on at once (run --parallel; 0 or
+	// 1: one at a time); capacity runs always ran alone. Each run's
+	// started and ended show which overlapped.
+	Parallel int `json:"parallel,omitempty"`
 	// Configs are the operator's config directories the runs used, each
 	// with its lint findings for the run's versions.
 	Configs []ConfigLint `json:"configs,omitempty"`

@@ -98,7 +98,7 @@ type SuiteOptions struct {
 // On ctx cancel it stops, marks the suite interrupted and returns what it
 // has with ctx's error.
 func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
-	suite := reports.Suite{Name: o.Name, Started: time.Now()}
+	suite := reports.Suite{Name: o.Name, Started: time.Now(), Parallel: max(o.Parallel, 1)}
 	if o.Builder == nil {
 		return suite, errors.New("scenarios: run suite: no image builder")
 	}

@@ -262,6 +262,11 @@ type Tick struct {
 	Pids      int           `json:"pids,omitempty"`
 	NetRx     int64         `json:"netRx,omitempty"`
 	NetTx     int64         `json:"netTx,omitempty"`
+	// CPUPeriods and CPUThrottled count the CPU quota's periods since the
+	// target started and those it spent throttled, out of quota (zero: no
+	// CPU envelope, or not readable).
+	CPUPeriods   int64 `json:"cgPeriods,omitempty"`
+	CPUThrottled int64 `json:"cgThrottled,omitempty"`
 }
 
 // LogSource names the log a line came from.

@@ -92,7 +92,12 @@ type KneeLevel struct {
 	Pids          float64       `json:"pids"`
 	NetRxBps      float64       `json:"netRxBps"`
 	NetTxBps      float64       `json:"netTxBps"`
-	Over          bool          `json:"over"` // past the knee
+	// Periods and Throttled: the CPU quota periods of the level and the
+	// share of them the target spent throttled (0: no CPU envelope or not
+	// measured).
+	Periods   int64   `json:"periods,omitempty"`
+	Throttled float64 `json:"throttled,omitempty"`
+	Over      bool    `json:"over"` // past the knee
 	// PerSession is each session's own responses in the level, by user.
 	PerSession []KneeSession `json:"perSession,omitempty"`
 }
@@ -195,7 +200,7 @@ func NewKnee(r knee.Result, envelope string, envelopeCores float64, nodes []knee
 		k.Levels = append(k.Levels, KneeLevel{PerSession: per, Sessions: l.Sessions, Start: l.Start, End: l.End, Logins: l.Logins,
 			FailedLogins: l.FailedLogins, Capped: l.Capped, Short: l.Short, Samples: l.Samples, Want: l.Want, Responses: l.Responses, Errors: l.Errors, Avg: l.Avg, Client: l.Client,
 			ClientSamples: l.ClientSamples, ErrorRate: l.ErrorRate(), CPUCores: l.CPUCores, MemoryMiB: l.MemoryMiB,
-			Pids: l.Pids, NetRxBps: l.NetRxBps, NetTxBps: l.NetTxBps, Over: r.Over >= 0 && i >= r.Over})
+			Pids: l.Pids, NetRxBps: l.NetRxBps, NetTxBps: l.NetTxBps, Periods: l.Periods, Throttled: l.Throttled, Over: r.Over >= 0 && i >= r.Over})
 	}
 	k.BaselineNote = baselineNote(r)
 	k.EnvelopeNote = envelopeNote(r, envelopeCores)
@@ -252,30 +257,33 @@ func baselineNote(r knee.Result) string {
 	return ""
 }
 
-// envelopeBound is the share of the envelope's cores the level past the
-// knee must use for the knee to be the envelope's: a target held to 1 core
-// that degrades while it uses 0.4 of it waited on something else — most
-// often the host's other work (the envelope is a cap, not a reservation),
-// or I/O — and a projection that scales cores would be wrong.
-const envelopeBound = 0.7
+// throttledBound is the share of its CPU quota periods below which the
+// level past the knee was not held back by the envelope. Average cores
+// cannot tell: a workload of bursts (a terminal starting, an editor
+// opening) queues on its quota at 0.6 of a core, and a target that waits
+// on something else (other work on the host: the envelope caps the
+// target's CPU, it does not reserve it) shows the same average. The
+// cgroup says which: a target the envelope holds back is throttled in
+// the periods its bursts run out of quota.
+const throttledBound = 0.05
 
-// envelopeNote says when the knee was reached below the envelope's CPU: the
-// level past it used less than envelopeBound of envelopeCores (its memory is
-// not weighed: the projection says when memory limits). "" when the knee
-// was not reached, no CPU envelope was set or the level's CPU was not
-// measured.
+// envelopeNote says when the knee was reached while the CPU envelope did
+// not hold the target back: the level past it was throttled in fewer than
+// throttledBound of its quota periods. "" when the knee was not reached,
+// no CPU envelope was set or throttling was not measured.
 func envelopeNote(r knee.Result, envelopeCores float64) string {
 	if !r.Reached || r.Over < 0 || r.Over >= len(r.Levels) || envelopeCores <= 0 {
 		return ""
 	}
 	l := r.Levels[r.Over]
-	if l.CPUCores <= 0 || l.CPUCores >= envelopeBound*envelopeCores {
+	if l.Periods == 0 || l.Throttled >= throttledBound {
 		return ""
 	}
-	return fmt.Sprintf("the %d-session level past the knee used %.2f of the envelope's %g cores (%.0f%%): the target "+
-		"was not CPU-bound, so something else set the knee — other work on this host (the envelope caps the target's "+
-		"CPU, it does not reserve it), I/O, or the desktop's own waits; run it again on an idle host before projecting it",
-		l.Sessions, l.CPUCores, envelopeCores, 100*l.CPUCores/envelopeCores)
+	return fmt.Sprintf("the %d-session level past the knee was throttled in %.1f%% of its CPU quota periods "+
+		"(%.2f of the envelope's %g cores in use): the envelope did not hold the target back, so something else "+
+		"set the knee — other work on this host (the envelope caps the target's CPU, it does not reserve it), I/O, "+
+		"or the desktop's own waits; run it again on an idle host before projecting it",
+		l.Sessions, 100*l.Throttled, l.CPUCores, envelopeCores)
 }
 
 // CappedNote says what a level that ended at its cap lacked ("" for a
@@ -298,4 +306,13 @@ func fmtCost(f CostFit, unit string) string {
 		return fmt.Sprintf("not fitted (%d levels)", f.Points)
 	}
 	return fmt.Sprintf("%.3g %s per session + %.3g fixed (R² %.2f over %d levels)", f.PerSession, unit, f.Fixed, f.R2, f.Points)
+}
+
+// CPUText is the level's cores in use, with the share of its CPU quota
+// periods it was throttled in when measured: "0.61" or "0.61 (12% throttled)".
+func (l KneeLevel) CPUText() string {
+	if l.Periods == 0 {
+		return fmt.Sprintf("%.2f", l.CPUCores)
+	}
+	return fmt.Sprintf("%.2f (%.0f%% throttled)", l.CPUCores, 100*l.Throttled)
 }

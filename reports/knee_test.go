@@ -130,13 +130,14 @@ func TestKneeCappedOnTotal(t *testing.T) {
 	}
 }
 
-// A knee reached while the level past it used well under the envelope's
-// cores is flagged as not the envelope's; one at the envelope, one not
-// reached, one without an envelope or without CPU figures are not.
+// A knee reached while the level past it was hardly throttled is flagged
+// as not the envelope's; one throttled often, one not reached, one without
+// an envelope or without throttling figures are not.
 func TestKneeEnvelopeNote(t *testing.T) {
 	ms := func(v int) time.Duration { return time.Duration(v) * time.Millisecond }
-	lv := func(n, open int, cores float64) knee.Level {
-		return knee.Level{Sessions: n, Logins: 2, Responses: 15, CPUCores: cores, PerOp: map[string]knee.OpMean{"open": {Mean: ms(open), N: 15}}}
+	lv := func(n, open int, cores, throttled float64, periods int64) knee.Level {
+		return knee.Level{Sessions: n, Logins: 2, Responses: 15, CPUCores: cores, Periods: periods, Throttled: throttled,
+			PerOp: map[string]knee.OpMean{"open": {Mean: ms(open), N: 15}}}
 	}
 	var base []time.Duration
 	for i := 0; i < 15; i++ {
@@ -149,17 +150,24 @@ func TestKneeEnvelopeNote(t *testing.T) {
 		cores  float64
 		want   string
 	}{
-		{"host-bound", []knee.Level{lv(2, 1050, 0.2), lv(4, 3000, 0.4)}, 1, "the 4-session level past the knee used 0.40 of the envelope's 1 cores (40%)"},
-		{"half a core, used", []knee.Level{lv(2, 1050, 0.2), lv(4, 3000, 0.45)}, 0.5, ""},
-		{"envelope-bound", []knee.Level{lv(2, 1050, 0.5), lv(4, 3000, 0.95)}, 1, ""},
-		{"not reached", []knee.Level{lv(2, 1050, 0.2), lv(4, 1100, 0.3)}, 1, ""},
-		{"no envelope", []knee.Level{lv(2, 1050, 0.2), lv(4, 3000, 0.4)}, 0, ""},
-		{"no CPU figure", []knee.Level{lv(2, 1050, 0), lv(4, 3000, 0)}, 1, ""},
+		{"host-bound", []knee.Level{lv(2, 1050, 0.2, 0, 600), lv(4, 3000, 0.4, 0.01, 600)}, 1,
+			"the 4-session level past the knee was throttled in 1.0% of its CPU quota periods (0.40 of the envelope's 1 cores in use)"},
+		{"bursts held back at 0.6 of a core", []knee.Level{lv(2, 1050, 0.3, 0.02, 600), lv(4, 3000, 0.6, 0.3, 600)}, 1, ""},
+		{"not reached", []knee.Level{lv(2, 1050, 0.2, 0, 600), lv(4, 1100, 0.3, 0, 600)}, 1, ""},
+		{"no envelope", []knee.Level{lv(2, 1050, 0.2, 0, 600), lv(4, 3000, 0.4, 0, 600)}, 0, ""},
+		{"throttling not measured", []knee.Level{lv(2, 1050, 0.2, 0, 0), lv(4, 3000, 0.4, 0, 0)}, 1, ""},
 	} {
 		r := knee.Analyze(c.levels, samples, knee.Rule{})
 		n := NewKnee(r, "", c.cores, nil).EnvelopeNote
 		if (c.want == "") != (n == "") || !strings.Contains(n, c.want) {
 			t.Errorf("%s: note %q, want %q", c.name, n, c.want)
 		}
+	}
+	l := KneeLevel{CPUCores: 0.61, Periods: 600, Throttled: 0.12}
+	if got := l.CPUText(); got != "0.61 (12% throttled)" {
+		t.Errorf("CPUText %q", got)
+	}
+	if got := (KneeLevel{CPUCores: 0.61}).CPUText(); got != "0.61" {
+		t.Errorf("CPUText without periods %q", got)
 	}
 }

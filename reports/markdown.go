@@ -561,8 +561,8 @@ func writeKneeMD(w *bufio.Writer, label string, k *Knee) {
 		if l.Capped {
 			length += " (cap)"
 		}
-		p("| %d | %s | %s%s | %s | %d (%d) | %d (%d) | %.2f | %.0f | %.0f | %.1f / %.1f | %s |\n", l.Sessions, length, bar, fmtDur(l.Avg), client,
-			l.Responses, l.Errors, l.Logins, l.FailedLogins, l.CPUCores, l.MemoryMiB, l.Pids, l.NetRxBps/1024, l.NetTxBps/1024, mark)
+		p("| %d | %s | %s%s | %s | %d (%d) | %d (%d) | %s | %.0f | %.0f | %.1f / %.1f | %s |\n", l.Sessions, length, bar, fmtDur(l.Avg), client,
+			l.Responses, l.Errors, l.Logins, l.FailedLogins, l.CPUText(), l.MemoryMiB, l.Pids, l.NetRxBps/1024, l.NetTxBps/1024, mark)
 	}
 	capped := false
 	for _, l := range k.Levels {

@@ -39,6 +39,12 @@ type Level struct {
 	Pids      float64 // mean tasks
 	NetRxBps  float64 // bytes per second in
 	NetTxBps  float64 // bytes per second out
+	// Periods is how many CPU quota periods the level's window held (zero:
+	// no CPU envelope or not measured), Throttled the share of them in
+	// which the target ran out of quota and waited: how hard the envelope
+	// held it back.
+	Periods   int64
+	Throttled float64
 }
 
 // OpMean is one operation's mean over a level.

@@ -219,8 +219,8 @@ func TestFromRecordSumsOperations(t *testing.T) {
 			srv(40, "open", 2000, ""), srv(50, "type", 0, "timeout after 30s"),
 			{Time: at(45), Target: "x", Source: harness.ClientSide, Op: "keystroke", Dur: 200 * time.Millisecond},
 		},
-		Ticks: []harness.Tick{{Time: at(30), Target: "x", TargetCPU: 10 * time.Second, MemoryWS: 600 << 20, Pids: 200},
-			{Time: at(60), Target: "x", TargetCPU: 25 * time.Second, MemoryWS: 800 << 20, Pids: 300, NetTx: 3 << 20}},
+		Ticks: []harness.Tick{{Time: at(30), Target: "x", TargetCPU: 10 * time.Second, MemoryWS: 600 << 20, Pids: 200, CPUPeriods: 1000, CPUThrottled: 100},
+			{Time: at(60), Target: "x", TargetCPU: 25 * time.Second, MemoryWS: 800 << 20, Pids: 300, NetTx: 3 << 20, CPUPeriods: 1300, CPUThrottled: 175}},
 	}
 	levels, samples := FromRecord(rec, "")
 	if len(levels) != 2 || len(samples["open"]) != 3 || len(samples["type"]) != 1 || len(samples) != 2 {
@@ -243,6 +243,10 @@ func TestFromRecordSumsOperations(t *testing.T) {
 	// Ticks at 30s and 60s both touch level 2: 15s of CPU over 30s.
 	if l2.CPUCores != 0.5 || l2.MemoryMiB != 700 || l2.Pids != 250 {
 		t.Errorf("level 2 resources: %+v", l2)
+	}
+	// 300 quota periods in the level, 75 of them throttled.
+	if l2.Periods != 300 || l2.Throttled != 0.25 {
+		t.Errorf("level 2 throttling: %d periods, %v throttled", l2.Periods, l2.Throttled)
 	}
 }
 

@@ -125,6 +125,9 @@ func measureResources(l *Level, ticks []harness.Tick, target string) {
 		l.NetRxBps = float64(last.NetRx-first.NetRx) / dt
 		l.NetTxBps = float64(last.NetTx-first.NetTx) / dt
 	}
+	if p := last.CPUPeriods - first.CPUPeriods; p > 0 {
+		l.Periods, l.Throttled = p, float64(last.CPUThrottled-first.CPUThrottled)/float64(p)
+	}
 }
 
 // warmUp holds when each session's first workload cycle ended (the

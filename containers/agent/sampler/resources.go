@@ -9,13 +9,18 @@ import (
 // Resources of the target as its cgroup and network namespace count them,
 // read once per tick. Zero fields could not be read.
 type Resources struct {
-	CPUNanos   int64 // CPU time of every process in the cgroup since it was made
-	Memory     int64 // working set bytes: usage minus inactive file cache (as cAdvisor/kubelet count it)
-	Pids       int64 // tasks (threads included) the pids controller counts
-	NetRx      int64 // bytes received on every interface but lo
-	NetTx      int64
-	haveCPU    bool
-	haveMemory bool
+	CPUNanos int64 // CPU time of every process in the cgroup since it was made
+	Memory   int64 // working set bytes: usage minus inactive file cache (as cAdvisor/kubelet count it)
+	Pids     int64 // tasks (threads included) the pids controller counts
+	NetRx    int64 // bytes received on every interface but lo
+	NetTx    int64
+	// Periods and Throttled count the CFS quota's periods since the
+	// cgroup was made and those in which the cgroup ran out of quota and
+	// waited (cpu.stat nr_periods, nr_throttled; zero without a quota):
+	// how often a CPU envelope held the target back.
+	Periods, Throttled int64
+	haveCPU            bool
+	haveMemory         bool
 }
 
 // resourceFiles are where a cgroup's counters live: v2 (one hierarchy,
@@ -26,6 +31,7 @@ type Resources struct {
 type resourceFiles struct {
 	v2                           bool
 	cpu, memUsage, memStat, pids string
+	cpuStat                      string // v1: cpu.stat of the cpu controller (v2: cpu)
 	netDev                       string
 	buf                          []byte
 }
@@ -37,11 +43,18 @@ func findResourceFiles(cgroupRoot, procRoot string) *resourceFiles {
 		r.v2 = true
 		r.cpu, r.memUsage, r.memStat, r.pids = cgroupRoot+"/cpu.stat", cgroupRoot+"/memory.current",
 			cgroupRoot+"/memory.stat", cgroupRoot+"/pids.current"
+		r.cpuStat = r.cpu
 		return r
 	}
 	for _, d := range []string{"cpuacct", "cpu,cpuacct", "cpuacct,cpu"} {
 		if p := cgroupRoot + "/" + d + "/cpuacct.usage"; exists(p) {
 			r.cpu = p
+			break
+		}
+	}
+	for _, d := range []string{"cpu", "cpu,cpuacct", "cpuacct,cpu"} {
+		if p := cgroupRoot + "/" + d + "/cpu.stat"; exists(p) {
+			r.cpuStat = p
 			break
 		}
 	}
@@ -60,6 +73,12 @@ func (r *resourceFiles) read() Resources {
 			}
 		} else if v, ok := atoi64(bytes.TrimSpace(b)); ok {
 			out.CPUNanos, out.haveCPU = v, true
+		}
+	}
+	if r.cpuStat != "" {
+		if b, err := readWhole(r.cpuStat, &r.buf); err == nil {
+			out.Periods, _ = statField(b, "nr_periods")
+			out.Throttled, _ = statField(b, "nr_throttled")
 		}
 	}
 	if b, err := readWhole(r.memUsage, &r.buf); err == nil {

@@ -636,6 +636,10 @@ func (s *Sampler) Tick(now time.Time, cpu time.Duration) {
 		e.int("pids", r.Pids)
 		e.int("netRx", r.NetRx)
 		e.int("netTx", r.NetTx)
+		if r.Periods > 0 {
+			e.int("cgPeriods", r.Periods)
+			e.int("cgThrottled", r.Throttled)
+		}
 	}
 	e.end()
 	s.samples = 0

@@ -16,14 +16,14 @@ var _ = Describe("report formats", func() {
 			Expect(cmd.Flags().Lookup("format").Usage).To(ContainSubstring(fm.Name))
 			Expect(cmd.Flags().Lookup("out").Usage).To(ContainSubstring("report" + fm.Ext))
 			for _, name := range append([]string{fm.Name}, fm.Aliases...) {
-				f := runFlags{out: "out", tty: "auto", formats: listFlag{name}}
+				f := runFlags{out: "out", tty: "auto", parallel: 1, formats: listFlag{name}}
 				_, err := f.resolve()
 				Expect(err).NotTo(HaveOccurred(), name)
 			}
 		})
 	}
 	It("rejects an unknown format naming the known ones", func() {
-		f := runFlags{out: "out", tty: "auto", formats: listFlag{"pdf"}}
+		f := runFlags{out: "out", tty: "auto", parallel: 1, formats: listFlag{"pdf"}}
 		_, err := f.resolve()
 		Expect(err).To(MatchError(And(ContainSubstring(`"pdf"`), ContainSubstring(reports.Formats()[0]))))
 	})

@@ -99,6 +99,8 @@ var _ = Describe("capacity knee", Label("docker", "capacity"), Ordered, func() {
 			Expect(len(l.PerSession)).To(BeNumerically("<=", l.Sessions))
 			Expect(l.CPUCores).To(BeNumerically(">", 0))
 			Expect(l.CPUCores).To(BeNumerically("<", 0.5*1.3), "inside the envelope")
+			Expect(l.Periods).To(BeNumerically(">", 0), "level %d: the CPU quota's periods, from the target's cgroup", l.Sessions)
+			Expect(l.Throttled).To(BeNumerically(">", 0), "level %d: two or more Xfce users in half a core run out of quota", l.Sessions)
 			Expect(l.MemoryMiB).To(BeNumerically(">", 0))
 			Expect(l.Pids).To(BeNumerically(">", 0))
 			Expect(l.NetTxBps).To(BeNumerically(">", 0), "the screen goes out to the clients")

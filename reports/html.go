@@ -383,6 +383,7 @@ footer { color: var(--muted); font-size: 12px; text-align: center; margin-top: 3
 <p>Baseline {{dur .Baseline}} (Login VSI 4.1: the 15 lowest responses minus the 2 lowest), threshold +{{dur .Threshold}}{{if .Envelope}}, envelope {{.Envelope}}{{end}}.
 Cost per session: CPU {{costText .CPU "cores"}}; memory {{costText .Memory "MiB"}}.{{with .FrameAcksText}} {{.}}.{{end}}</p>
 <ul>{{range .Projections}}<li>{{.Text}}</li>{{end}}</ul>
+{{with .SaturatedNote}}<p class="banner warn">⚠ {{.}}.</p>{{end}}
 {{with .BaselineNote}}<p class="banner warn">⚠ {{.}}.</p>{{end}}
 {{with .EnvelopeNote}}<p class="banner warn">⚠ {{.}}.</p>{{end}}
 {{range .Levels}}{{with .CappedNote}}<p class="banner warn">⚠ {{.}}.</p>{{end}}{{end}}

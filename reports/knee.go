@@ -47,7 +47,10 @@ type Knee struct {
 	BaselineNote string `json:"baselineNote,omitempty"`
 	// EnvelopeNote warns when the level past the knee did not use the
 	// envelope's cores ("" otherwise): see envelopeNote.
-	EnvelopeNote  string `json:"envelopeNote,omitempty"`
+	EnvelopeNote string `json:"envelopeNote,omitempty"`
+	// SaturatedNote warns when the first judged level already ran out of
+	// its CPU quota ("" otherwise): see saturatedNote.
+	SaturatedNote string `json:"saturatedNote,omitempty"`
 	FrameAcks     string `json:"frameAcks,omitempty"`
 	FrameMarkers  int64  `json:"frameMarkers"`
 	ScreenClients int    `json:"screenClients,omitempty"`
@@ -204,6 +207,7 @@ func NewKnee(r knee.Result, envelope string, envelopeCores float64, nodes []knee
 	}
 	k.BaselineNote = baselineNote(r)
 	k.EnvelopeNote = envelopeNote(r, envelopeCores)
+	k.SaturatedNote = saturatedNote(r)
 	for _, n := range nodes {
 		p := knee.Project(r, n, envelopeCores)
 		k.Projections = append(k.Projections, Projection{Node: n.Name, Cores: n.Cores, MemGiB: n.MemGiB,
@@ -284,6 +288,34 @@ func envelopeNote(r knee.Result, envelopeCores float64) string {
 		"set the knee — other work on this host (the envelope caps the target's CPU, it does not reserve it), I/O, "+
 		"or the desktop's own waits; run it again on an idle host before projecting it",
 		l.Sessions, 100*l.Throttled, l.CPUCores, envelopeCores)
+}
+
+// saturatedBound is the share of its CPU quota periods throttled from which
+// a level is taken as saturated: the envelope held it back most of the time.
+// Measured on 0.9.21.1 with the default workload (2026-12-01): the first
+// level of two Xfce users was throttled in 36–59% of its periods in one
+// core (knees at 2 and 4 sessions) and in 88% in half a core.
+const saturatedBound = 0.8
+
+// saturatedNote says when the first judged level was already saturated:
+// the Login VSI baseline is then a loaded response, and every level after
+// it is judged against a limit that saturation already raised, so the knee
+// says little (in half a core the knee came out at the same 2 sessions as
+// in one core, and its projection at twice the cores' one).
+func saturatedNote(r knee.Result) string {
+	for _, l := range r.Levels {
+		if l.Responses == 0 {
+			continue
+		}
+		if l.Periods == 0 || l.Throttled < saturatedBound {
+			return ""
+		}
+		return fmt.Sprintf("the first judged level (%d sessions) was throttled in %.0f%% of its CPU quota periods: the "+
+			"envelope was saturated before the test had an unloaded level, so the baseline (%s) is a loaded response and "+
+			"the knee and its projection are not to be trusted; start lower (a smaller step) or give the target more CPU",
+			l.Sessions, 100*l.Throttled, fmtDur(r.Baseline))
+	}
+	return ""
 }
 
 // CappedNote says what a level that ended at its cap lacked ("" for a

@@ -171,3 +171,36 @@ func TestKneeEnvelopeNote(t *testing.T) {
 		t.Errorf("CPUText without periods %q", got)
 	}
 }
+
+// A first judged level throttled in most of its quota periods is flagged:
+// its baseline is a loaded one. One throttled in half of them, or one not
+// measured, is not; a level with no response before it is skipped.
+func TestKneeSaturatedNote(t *testing.T) {
+	ms := func(v int) time.Duration { return time.Duration(v) * time.Millisecond }
+	lv := func(n, open, responses int, throttled float64, periods int64) knee.Level {
+		return knee.Level{Sessions: n, Logins: 2, Responses: responses, Periods: periods, Throttled: throttled,
+			PerOp: map[string]knee.OpMean{"open": {Mean: ms(open), N: max(responses, 1)}}}
+	}
+	var base []time.Duration
+	for i := 0; i < 15; i++ {
+		base = append(base, ms(6000+10*i))
+	}
+	for _, c := range []struct {
+		name   string
+		levels []knee.Level
+		want   string
+	}{
+		{"half a core", []knee.Level{lv(2, 6090, 30, 0.88, 700), lv(4, 12800, 53, 0.96, 950)},
+			"the first judged level (2 sessions) was throttled in 88% of its CPU quota periods"},
+		{"warming up first", []knee.Level{lv(1, 0, 0, 0.95, 300), lv(2, 6090, 30, 0.88, 700), lv(4, 12800, 53, 0.96, 950)},
+			"the first judged level (2 sessions)"},
+		{"one core", []knee.Level{lv(2, 6090, 30, 0.58, 400), lv(4, 12800, 44, 0.92, 400)}, ""},
+		{"not measured", []knee.Level{lv(2, 6090, 30, 0, 0), lv(4, 12800, 44, 0, 0)}, ""},
+	} {
+		r := knee.Analyze(c.levels, knee.Samples{"open": base}, knee.Rule{NeedResponses: true})
+		n := NewKnee(r, "", 0.5, nil).SaturatedNote
+		if (c.want == "") != (n == "") || !strings.Contains(n, c.want) {
+			t.Errorf("%s: note %q, want %q", c.name, n, c.want)
+		}
+	}
+}

@@ -528,7 +528,7 @@ func writeKneeMD(w *bufio.Writer, label string, k *Knee) {
 		p("; envelope %s", md(k.Envelope))
 	}
 	p(".\n\n")
-	for _, n := range []string{k.BaselineNote, k.EnvelopeNote} {
+	for _, n := range []string{k.SaturatedNote, k.BaselineNote, k.EnvelopeNote} {
 		if n != "" {
 			p("⚠ %s.\n\n", md(n))
 		}

@@ -48,7 +48,7 @@ func TestRunJobsLanes(t *testing.T) {
 		finished[i] = true
 		mu.Unlock()
 	}
-	runJobs(context.Background(), alone, 2, do)
+	runJobs(context.Background(), alone, 2, func(int) {}, do)
 	for _, p := range problems {
 		t.Error(p)
 	}
@@ -62,17 +62,46 @@ func TestRunJobsLanes(t *testing.T) {
 	}
 }
 
-// One lane runs jobs one after another; after a cancel no job starts.
-func TestRunJobsCancel(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+// A job that is not ready holds no lane: with one lane, a later job that
+// is ready runs first.
+func TestRunJobsReadyFirst(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
 	var ran []int
-	runJobs(ctx, []bool{false, false, true, false}, 1, func(i int) {
-		ran = append(ran, i) // one lane: never two at once
+	ready := func(i int) {
+		if i == 0 {
+			select { // job 0's image comes when job 1 has run
+			case <-release:
+			case <-time.After(10 * time.Second):
+			}
+		}
+	}
+	runJobs(context.Background(), []bool{false, false}, 1, ready, func(i int) {
+		mu.Lock()
+		ran = append(ran, i)
+		mu.Unlock()
 		if i == 1 {
-			cancel()
+			close(release)
 		}
 	})
-	if len(ran) != 2 || ran[0] != 0 || ran[1] != 1 {
-		t.Fatalf("ran %v, want [0 1] (nothing after the cancel)", ran)
+	if len(ran) != 2 || ran[0] != 1 || ran[1] != 0 {
+		t.Fatalf("ran %v, want [1 0]: job 0 waited for its image holding the only lane", ran)
+	}
+}
+
+// One lane runs one job at a time; after a cancel no job starts, the
+// alone one included.
+func TestRunJobsCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var ran []int
+	runJobs(ctx, []bool{false, false, true, false}, 1, func(int) {}, func(i int) {
+		mu.Lock()
+		ran = append(ran, i)
+		mu.Unlock()
+		cancel()
+	})
+	if len(ran) != 1 || ran[0] > 1 {
+		t.Fatalf("ran %v, want one of jobs 0 and 1 (nothing after the cancel)", ran)
 	}
 }

@@ -196,7 +196,8 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 	for i, j := range jobs {
 		alone[i] = j.alone
 	}
-	runJobs(ctx, alone, o.Parallel, do)
+	ready := func(i int) { pre.wait(ctx, jobs[i].v.Label, jobs[i].s.Target.desktop().Kind) }
+	runJobs(ctx, alone, o.Parallel, ready, do)
 	mu.Lock()
 	suite.Images = pre.images(versions)
 	mu.Unlock()
@@ -211,26 +212,24 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 	return suite, nil
 }
 
-// runJobs calls do(i) for each job in order, up to parallel at once (at
-// least one); a job that must be alone starts once every job before it
-// has returned, and the next starts once it has. After ctx is done no job
-// starts; runJobs returns when every started one has returned.
-func runJobs(ctx context.Context, alone []bool, parallel int, do func(i int)) {
+// runJobs calls do(i) for each job, up to parallel at once (at least one),
+// each once ready(i) has returned (its image is built): a job whose image
+// is still building holds no lane, so a later job that is ready takes it.
+// A job that must be alone starts once every job before it has returned,
+// and the next starts once it has. After ctx is done no job starts;
+// runJobs returns when every started one has returned.
+func runJobs(ctx context.Context, alone []bool, parallel int, ready, do func(i int)) {
 	lanes := make(chan struct{}, max(parallel, 1))
 	var running sync.WaitGroup
 	defer running.Wait()
 	for i := range alone {
 		if alone[i] {
 			running.Wait()
-			if ctx.Err() != nil {
+			if ready(i); ctx.Err() != nil {
 				return
 			}
 			do(i)
 			continue
-		}
-		select {
-		case lanes <- struct{}{}:
-		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
 			return
@@ -238,8 +237,16 @@ func runJobs(ctx context.Context, alone []bool, parallel int, do func(i int)) {
 		running.Add(1)
 		go func() {
 			defer running.Done()
+			ready(i)
+			select {
+			case lanes <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			defer func() { <-lanes }()
-			do(i)
+			if ctx.Err() == nil {
+				do(i)
+			}
 		}()
 	}
 }

@@ -326,7 +326,10 @@ var _ = Describe("Bad input", func() {
 	})
 })
 
-var _ = Describe("Sweep", Label("docker"), func() {
+// Serial: its orphan carries a dead owner on purpose, and any Run of
+// another ginkgo process sweeps it at start, while this spec waits for it
+// to come up (make test runs a suite's specs on two processes).
+var _ = Describe("Sweep", Label("docker"), Serial, func() {
 	It("removes leftovers of a dead run and keeps a live run's", func(ctx SpecContext) {
 		// A pid that certainly ended: a child we started and waited for.
 		cmd := exec.Command("true")

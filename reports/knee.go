@@ -45,8 +45,8 @@ type Knee struct {
 	// BaselineNote warns when the baseline is above the lowest judged
 	// level's own response ("" otherwise): see baselineNote.
 	BaselineNote string `json:"baselineNote,omitempty"`
-	// EnvelopeNote warns when the level past the knee did not use the
-	// envelope's cores ("" otherwise): see envelopeNote.
+	// EnvelopeNote warns when the level past the knee was hardly throttled
+	// by the CPU envelope ("" otherwise): see envelopeNote.
 	EnvelopeNote string `json:"envelopeNote,omitempty"`
 	// SaturatedNote warns when the first judged level already ran out of
 	// its CPU quota ("" otherwise): see saturatedNote.

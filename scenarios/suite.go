@@ -180,9 +180,14 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 			o.OnRun(suite)
 		}
 	}
+	// wait returns once job i's image is built (at once the second time).
+	wait := func(i int) error {
+		_, _, err := pre.wait(ctx, jobs[i].v.Label, jobs[i].s.Target.desktop().Kind)
+		return err
+	}
 	do := func(i int) {
 		j := jobs[i]
-		_, _, buildErr := pre.wait(ctx, j.v.Label, j.s.Target.desktop().Kind)
+		buildErr := wait(i)
 		if ctx.Err() != nil {
 			return
 		}
@@ -196,8 +201,7 @@ func RunSuite(ctx context.Context, o SuiteOptions) (reports.Suite, error) {
 	for i, j := range jobs {
 		alone[i] = j.alone
 	}
-	ready := func(i int) { pre.wait(ctx, jobs[i].v.Label, jobs[i].s.Target.desktop().Kind) }
-	runJobs(ctx, alone, o.Parallel, ready, do)
+	runJobs(ctx, alone, o.Parallel, func(i int) { _ = wait(i) }, do)
 	mu.Lock()
 	suite.Images = pre.images(versions)
 	mu.Unlock()

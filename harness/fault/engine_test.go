@@ -17,14 +17,18 @@ import (
 
 var _ = Describe("A blackhole scheduled by the engine", Label("docker"), func() {
 	It("turns the logins inside its window into info/timeout and leaves the others ok", func(ctx SpecContext) {
-		const timeout = 3 * time.Second
+		// The timeout is what turns a blackholed login into info/timeout;
+		// it is long enough that a first login on a loaded machine (one
+		// took over 3 s beside a make run, load average 10) is not mistaken
+		// for the fault, and the window holds more than one of them.
+		const timeout = 10 * time.Second
 		plan := harness.Plan{
 			Name: "blackhole-engine",
 			Lab: fault.Proxied(&containers.Lab{Nodes: []containers.Node{{Version: version}},
 				Options: []containers.Option{containers.WithBuilder(builder), containers.WithUsers(4)}}),
-			Load:        []harness.Executor{load.Constant(load.RDP{Timeout: timeout, BPP: 24}, 1, 16*time.Second, 500*time.Millisecond, load.Graceful)},
-			Fault:       []harness.FaultStep{{Fault: &fault.Blackhole{}, At: 4 * time.Second, Hold: 8 * time.Second}},
-			MaxDuration: 2 * time.Minute,
+			Load:        []harness.Executor{load.Constant(load.RDP{Timeout: timeout, BPP: 24}, 1, 40*time.Second, 500*time.Millisecond, load.Graceful)},
+			Fault:       []harness.FaultStep{{Fault: &fault.Blackhole{}, At: 12 * time.Second, Hold: 16 * time.Second}},
+			MaxDuration: 3 * time.Minute,
 		}
 		rec, err := harness.Run(ctx, plan)
 		Expect(err).NotTo(HaveOccurred())

@@ -21,6 +21,20 @@ import (
 //	auth              AUTHFAIL: user=U (0.9.2x) / Username or password error for user: U
 //	access            Username okay but group problem
 //	reconnect-script  Error starting session reconnection script
+//	unreachable       xrdp's "Error connecting to sesman on …" (xrdp.log): the
+//	                  login never reached sesman. Outside a fault window of the
+//	                  target (and LogSlack after it) it is a failure; inside one
+//	                  it is the fault's doing and only counted.
+//	                  On 0.10.x this is also what a burst of logins meets:
+//	                  sesman listens on a UNIX socket with listen(sck, 2)
+//	                  (common/os_calls.c, g_sck_listen), a non-blocking
+//	                  connect past the backlog fails with EAGAIN, and xrdp
+//	                  gives up at once. Measured on 0.10.1 (Debian's build):
+//	                  with sesman stopped, 3 connects are admitted and the 4th
+//	                  gets EAGAIN; in a reconnect storm on a loaded host a
+//	                  reconnect failed 1 ms after its connect. On 0.9.x the
+//	                  socket is TCP 3350: a full backlog leaves the connect in
+//	                  progress and xrdp waits.
 //	(benign)          sesman_data_in: scp_process_msg failed, trans_check_wait_objs
 //	                  failed, removing trans — these follow EVERY request on every
 //	                  0.9.x release, 0.9.17 included, and are never counted
@@ -121,6 +135,8 @@ func classifySesman(msg string) (kind, user string, display int) {
 			display = d
 		}
 		return "reconnect-script", "", display
+	case strings.Contains(msg, "Error connecting to sesman"):
+		return "unreachable", "", display
 	case strings.Contains(msg, "scp_process_msg failed"),
 		strings.Contains(msg, "trans_check_wait_objs failed, removing trans"):
 		// sesman/sesman.c, v0.9.17 through v0.9.22.1: sesman_data_in logs
@@ -173,12 +189,14 @@ func (c SesmanErrors) check(r *harness.Record, target string, cfg Config) harnes
 
 	var sesmanLines int
 	var fails []sesmanFailure
-	expected, benign := 0, 0
+	expected, benign, inFaults := 0, 0, 0
+	faulted := newFaults(r, target, false)
 	lastAuth := map[string]sesmanFailure{}
 	for _, l := range targetLogs(r, target) {
 		if l.Source == harness.LogSesman {
 			sesmanLines++
-		} else if !strings.Contains(l.Text, "vncExtInit") && !(l.Source == harness.LogXrdp && strings.Contains(l.Text, "Max session limit reached")) {
+		} else if !strings.Contains(l.Text, "vncExtInit") && !(l.Source == harness.LogXrdp &&
+			(strings.Contains(l.Text, "Max session limit reached") || strings.Contains(l.Text, "Error connecting to sesman"))) {
 			continue
 		}
 		pl := ParseLine(l.Text)
@@ -188,6 +206,10 @@ func (c SesmanErrors) check(r *harness.Record, target string, cfg Config) harnes
 			continue
 		case "benign":
 			benign++
+			continue
+		}
+		if kind == "unreachable" && faulted.overlaps(l.Time.Add(-slack), l.Time) {
+			inFaults++
 			continue
 		}
 		f := sesmanFailure{t: l.Time, kind: kind, user: user, display: d, msg: pl.Msg}
@@ -218,12 +240,18 @@ func (c SesmanErrors) check(r *harness.Record, target string, cfg Config) harnes
 		if f.op != nil {
 			what += fmt.Sprintf(" (op %d, %s %s%s)", f.op.ID, f.op.Kind, f.op.Outcome, reasonSuffix(f.op.Reason))
 		}
+		if f.kind == "unreachable" && versionAtLeast(parseVersion(info.Version), 0, 10) {
+			what += " (0.10's sesman.socket admits 2 pending connects; xrdp gives up on the next at once)"
+		}
 		ev.add(f.t, "%s", what)
 	}
 	v.Metrics = map[string]float64{
 		"sesman_failures":      float64(len(fails)),
 		"sesman_auth_expected": float64(expected),
 		"sesman_benign":        float64(benign),
+	}
+	if inFaults > 0 {
+		v.Metrics["sesman_unreachable_in_faults"] = float64(inFaults)
 	}
 	for k, n := range kinds {
 		v.Metrics["sesman_"+strings.ReplaceAll(k, "-", "_")] = float64(n)

@@ -69,6 +69,24 @@ func TestSesmanErrors(t *testing.T) {
 					sesmanLog(0.5, "Received request from xrdp to create a session for user user3").
 					log(1, harness.LogSource("workload"), "typed: Max session limit reached")
 			}},
+		// Seen on 0.10.1 in a reconnect storm on a loaded host (make run,
+		// 2026-12-01): the reconnect failed with no-session 1 ms after
+		// xrdp's connect to sesman.socket.
+		{name: "0.10: xrdp could not reach sesman outside any fault", want: harness.Invalid,
+			build: func() *builder {
+				return newBuilder().version("0.10.1").op(harness.OpReconnect, "user1", 0, 1, harness.Fail, reason("no-session")).
+					xrdpLog(0.5, "xrdp_wm_log_msg: Error connecting to sesman on sesman.socket")
+			},
+			metrics: map[string]float64{"sesman_unreachable": 1},
+			mention: "sesman.socket admits 2 pending connects"},
+		{name: "near miss: xrdp could not reach sesman while a fault held it", want: harness.Valid,
+			build: func() *builder {
+				return newBuilder().version("0.10.1").fault("sesman-freeze", 0, 3).op(harness.OpLogin, "user1", 1, 2, harness.Fail).
+					sesmanLog(0.1, "Received request from xrdp to create a session for user user2").
+					xrdpLog(1.5, "xrdp_wm_log_msg: Error connecting to sesman on sesman.socket").
+					xrdpLog(4, "xrdp_wm_log_msg: Error connecting to sesman on sesman.socket")
+			},
+			metrics: map[string]float64{"sesman_failures": 0, "sesman_unreachable_in_faults": 2}},
 		{name: "X server timeout on a high display", want: harness.Invalid,
 			build: func() *builder {
 				return newBuilder().sesmanLog(11, "Timed out waiting for X server on display 118 to startup")

@@ -33,9 +33,12 @@
 // seen to do (docker specs of this package, 0.9.21.1 and 0.9.24 from
 // Debian; 0.10.1 checked by hand where noted):
 //
-//	freeze-sesman  SIGSTOP main sesman; heal SIGCONT. Logins hang (the
-//	               listen queue accepts, nothing answers) and complete
-//	               after the thaw.
+//	freeze-sesman  SIGSTOP main sesman; heal SIGCONT. 0.9.21.1: logins hang
+//	               (TCP 3350: connects past the listen backlog stay in
+//	               progress) and all complete after the thaw. 0.10.1: sesman
+//	               listens on sesman.socket (UNIX) with a backlog of 2; of 6
+//	               logins 3 wait and complete after the thaw, 3 fail at once
+//	               ("Error connecting to sesman on sesman.socket", EAGAIN).
 //
 //	end-sessions   SIGTERM the window manager of N sessions, lowest display
 //	               first (a user logging out); nothing to heal. sesman

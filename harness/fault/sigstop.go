@@ -11,7 +11,9 @@ import (
 // FreezeSesman stops the main xrdp-sesman with SIGSTOP and thaws it with
 // SIGCONT. While frozen, sesman's listen queue still accepts connections
 // but nothing answers: logins hang until their deadline, and children that
-// exit meanwhile stay unreaped (their SIGCHLDs pile up for the thaw).
+// exit meanwhile stay unreaped (their SIGCHLDs pile up for the thaw). On
+// 0.10.x the queue is a UNIX socket's: past 3 pending connects xrdp's
+// connect fails at once (see doc.go and freeze_test.go).
 type FreezeSesman struct {
 	mu     sync.Mutex
 	frozen map[string]int // target → pid

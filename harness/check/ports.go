@@ -16,7 +16,10 @@ import (
 //   - conflict: while an `Xvnc :D` runs, its VNC port (5900+D, or -rfbport)
 //     is held by a listener with another known pid that is not an X server
 //     of the same display (a handover between two Xvnc :D is fine), or by a
-//     listener of unknown pid that was there before the Xvnc started; also
+//     listener of unknown pid that was there before the Xvnc started
+//     (unless it closed within Config.ListenGrace of that start and a
+//     listener the Xvnc may own opened after it: the display's previous X
+//     server letting go); also
 //     sesman's `Timed out waiting for X server on display D` while such a
 //     listener held 5900+D (the Xvnc may have died before any sample).
 //   - never listened: an Xvnc alive longer than Config.ListenGrace that never
@@ -189,6 +192,25 @@ func (c Ports) check(r *harness.Record, target string, cfg Config) harness.Verdi
 			}
 		}
 	}
+	// handedOver tells whether l, a listener of unknown pid that was on
+	// x's port before x started, is the previous X server of the display
+	// letting go: it closed within the grace after x started, and a
+	// listener that x may own (its pid, or unknown) opened on the port
+	// after it while x ran. Inside a container root cannot read the fds of
+	// the users' Xvnc (no CAP_SYS_PTRACE in Docker's default set), so
+	// every Xvnc listener there has pid 0, and the sampler can see the new
+	// Xvnc before the old socket is gone.
+	handedOver := func(l *listenLife, x *xLife) bool {
+		if l.to.After(x.from.Add(grace)) {
+			return false
+		}
+		for _, n := range listens[x.port] {
+			if n != l && (n.pid == 0 || n.pid == x.pid) && !n.from.Before(l.to) && !n.from.After(x.to.Add(slack)) {
+				return true
+			}
+		}
+		return false
+	}
 	// foreign tells whether listener l on x's port belongs to someone else.
 	foreign := func(l *listenLife, x *xLife) bool {
 		if !l.from.Before(x.to) || !l.to.After(x.from) {
@@ -198,7 +220,7 @@ func (c Ports) check(r *harness.Record, target string, cfg Config) harness.Verdi
 		case l.pid == x.pid:
 			return false
 		case l.pid == 0:
-			return l.from.Before(x.from.Add(-slack))
+			return l.from.Before(x.from.Add(-slack)) && !handedOver(l, x)
 		case l.ownerX == x.display:
 			return false // handover between two X servers of the display
 		}

@@ -25,6 +25,28 @@ func TestPorts(t *testing.T) {
 				b.proc(20.1, 300, 10, "xrdp-sesman", "xrdp-sesman").proc(20.1, 301, 300, "Xvnc", "Xvnc :10")
 				return b.unlisten(20.2, 5910).listen(20.3, 5910, 301)
 			}},
+		// Inside a container root cannot read the fds of the users' Xvnc
+		// (no CAP_SYS_PTRACE), so their listeners come with pid 0: the
+		// same handover, with the old socket seen closing after the new
+		// Xvnc started and the new one's socket after that.
+		{name: "near miss: a display handed over, owners unknown", want: harness.Valid,
+			build: func() *builder {
+				b := healthy().proc(1, 100, 10, "xrdp-sesman", "xrdp-sesman").proc(1, 101, 100, "Xvnc", "Xvnc :10").
+					listen(1.2, 5910, 0)
+				b.exit(20, 101).exit(20, 100)
+				b.proc(20.1, 300, 10, "xrdp-sesman", "xrdp-sesman").proc(20.1, 301, 300, "Xvnc", "Xvnc :10")
+				return b.unlisten(20.4, 5910).listen(20.5, 5910, 0)
+			},
+			metrics: map[string]float64{"port_conflicts": 0, "listens_unattributed": 2}},
+		{name: "owners unknown: the old socket outlives the new Xvnc's grace", want: harness.Invalid,
+			build: func() *builder {
+				b := healthy().proc(1, 100, 10, "xrdp-sesman", "xrdp-sesman").proc(1, 101, 100, "Xvnc", "Xvnc :10").
+					listen(1.2, 5910, 0)
+				b.exit(20, 100)
+				b.proc(20.1, 300, 10, "xrdp-sesman", "xrdp-sesman").proc(20.1, 301, 300, "Xvnc", "Xvnc :10")
+				return b.unlisten(40, 5910).listen(40.1, 5910, 0)
+			},
+			metrics: map[string]float64{"port_conflicts": 1}},
 		{name: "high display: squatter on 6018, Xvnc :118 dies at once", want: harness.Invalid,
 			build: func() *builder {
 				b := squat(healthy(), 5, 77, 6018)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -181,7 +182,18 @@ func Run(ctx context.Context, version string, opts ...Option) (*Server, error) {
 			// Published on the host's loopback only, never on 0.0.0.0.
 			hc.PortBindings = bindings
 			hc.PublishAllPorts = false
-			hc.CapAdd = append(hc.CapAdd, cfg.capAdd...)
+			// SYS_PTRACE: without it root in the container (the agent, run
+			// through docker exec) cannot read the users' /proc/PID/fd, so
+			// the sampler cannot name the owner of any Xvnc's socket (the
+			// kernel's ptrace access check; Docker's default set lacks it).
+			// Root on a host has it. It reaches nothing outside the
+			// container's own pid namespace.
+			hc.CapAdd = append(hc.CapAdd, "SYS_PTRACE")
+			for _, c := range cfg.capAdd {
+				if !slices.Contains(hc.CapAdd, c) {
+					hc.CapAdd = append(hc.CapAdd, c)
+				}
+			}
 			if r := cfg.resources; r.CPUs > 0 {
 				hc.NanoCPUs = int64(r.CPUs * 1e9)
 			}

@@ -172,6 +172,25 @@ var _ = Describe("the in-container sampler in a real xrdp container", Label("doc
 		}).WithContext(ctx).ShouldNot(BeNil())
 	}, SpecTimeout(30*time.Second))
 
+	// What every Xvnc's VNC socket needs: a listener of another user than
+	// root, named by pid (containers.Run adds SYS_PTRACE; without it the
+	// kernel hides the user's /proc/PID/fd from root and the pid is 0).
+	It("names the owner of a socket a test user holds", func(ctx SpecContext) {
+		started := time.Now()
+		user := srv.Users()[0].Name
+		run(ctx, "su -s /bin/sh "+user+" -c 'nohup "+agent.DefaultBin+" listen 0.0.0.0:6019 >/dev/null 2>&1 &'")
+		var l *harness.ProcEvent
+		Eventually(func() *harness.ProcEvent {
+			l = s.findProc(func(p harness.ProcEvent) bool {
+				return p.Kind == harness.Listen && p.Port == 6019 && !p.Time.Before(started)
+			})
+			return l
+		}).WithContext(ctx).ShouldNot(BeNil())
+		Expect(l.PID).NotTo(BeZero(), "the owner of %s's listener", user)
+		Expect(l.Comm).To(Equal("xrdp-harness-ag"))
+		run(ctx, "kill "+strconv.Itoa(l.PID))
+	}, SpecTimeout(30*time.Second))
+
 	It("streams new sesman log lines", func(ctx SpecContext) {
 		u := srv.Users()[0]
 		Expect(scp.Authenticate(ctx, srv.SesmanAddr(), u.Name, u.Password)).To(Succeed())

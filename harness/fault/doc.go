@@ -130,8 +130,8 @@
 //	               detaches, optionally sending one SIGCHLD. Needs ptrace
 //	               (root tracing root in the container worked without
 //	               CAP_SYS_PTRACE under Docker 20.10's default seccomp
-//	               profile; add containers.WithCapabilities("SYS_PTRACE")
-//	               elsewhere) and a daemon that catches SIGCHLD with a
+//	               profile; containers.Run now adds SYS_PTRACE to every
+//	               container for the sampler; elsewhere the target needs it) and a daemon that catches SIGCHLD with a
 //	               handler: 0.9.19+ set an event from one; a signal taken
 //	               with sigwait() (older sesman) never stops a tracee, and
 //	               Inject refuses such a daemon. 0.9.21.1/0.9.24: an ended

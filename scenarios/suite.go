@@ -352,16 +352,26 @@ func runOne(ctx context.Context, o SuiteOptions, s Spec, v Version, running *ato
 	if run.Flavour == "" { // cut short before the target came up
 		run.Flavour = v.Image.Flavour()
 	}
-	if cp := s.capacityLoad(); cp != nil && cp.Knee != nil {
-		nodes := o.Nodes
+	run.Capacity = s.CapacityOf(rec, o.Nodes)
+	return run
+}
+
+// CapacityOf is the capacity figure of a run of s (nil when s has no
+// capacity load): the knee, its notes and a projection per node (nil
+// nodes: the host and 16c64g) when s judges on response times. judge uses
+// it to work the figure out again from a saved Record.
+func (s Spec) CapacityOf(rec *harness.Record, nodes []knee.Node) *reports.Capacity {
+	cp := s.capacityLoad()
+	switch {
+	case cp == nil || rec == nil:
+		return nil
+	case cp.Knee != nil:
 		if nodes == nil {
 			nodes = knee.DefaultNodes()
 		}
-		run.Capacity = KneeFigure(rec, *cp.Knee, s.envelope(), s.Target.Resources.CPUs, nodes).Capacity()
-	} else if cp != nil {
-		run.Capacity = reports.CapacityFromRecord(rec, cp)
+		return KneeFigure(rec, *cp.Knee, s.envelope(), s.Target.Resources.CPUs, nodes).Capacity()
 	}
-	return run
+	return reports.CapacityFromRecord(rec, cp)
 }
 
 // ExpectedOps estimates how many operations the load records (for progress

@@ -15,6 +15,7 @@ import (
 	"github.com/xrdp-harness/xrdp-harness/harness"
 	"github.com/xrdp-harness/xrdp-harness/harness/check"
 	"github.com/xrdp-harness/xrdp-harness/harness/fleet"
+	"github.com/xrdp-harness/xrdp-harness/harness/knee"
 	"github.com/xrdp-harness/xrdp-harness/reports"
 	"github.com/xrdp-harness/xrdp-harness/scenarios"
 )
@@ -220,5 +221,16 @@ func rejudge(r reports.Run, spec scenarios.Spec) (reports.Run, error) {
 	verdicts = append(verdicts, harness.PanicVerdicts(rec)...)
 	r.Verdicts = verdicts
 	r.Validity = r.Outcome()
+	// The capacity figure too, with the nodes the saved run projected to
+	// (the host it ran on, not the one judging).
+	var nodes []knee.Node
+	if r.Capacity != nil && r.Capacity.Knee != nil {
+		for _, p := range r.Capacity.Knee.Projections {
+			nodes = append(nodes, knee.Node{Name: p.Node, Cores: p.Cores, MemGiB: p.MemGiB})
+		}
+	}
+	if c := spec.CapacityOf(rec, nodes); c != nil {
+		r.Capacity = c
+	}
 	return r, nil
 }

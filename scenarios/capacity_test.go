@@ -137,14 +137,24 @@ var _ = Describe("capacity knee", Label("docker", "capacity"), Ordered, func() {
 		for _, comm := range []string{"xfce4-session", "xfwm4", "xfce4-panel", "xfce4-terminal", "mousepad"} {
 			Expect(seen).To(HaveKey(comm))
 		}
-		ops := map[string]int{}
+		ops, okOps := map[string]int{}, map[string]int{}
 		for _, r := range rec.Responses {
-			if r.Source == harness.ServerSide && r.Err == "" {
+			if r.Source == harness.ServerSide {
 				ops[r.Op]++
+				if r.Err == "" {
+					okOps[r.Op]++
+				}
 			}
 		}
 		for _, op := range []string{"desktop-start", "terminal-start", "type", "editor-open", "scroll", "close", "warmup-cycle", "cycle"} {
 			Expect(ops).To(HaveKey(op))
+		}
+		// A session's first cycle (cold caches, each program's first start)
+		// may time out in half a core: once all six of a run's did (make
+		// test, 2026-12-01). It is left out of the knee; every other
+		// operation must have succeeded somewhere.
+		for _, op := range []string{"desktop-start", "terminal-start", "type", "editor-open", "scroll", "close", "cycle"} {
+			Expect(okOps).To(HaveKey(op), "a successful %s", op)
 		}
 		var screen bool
 		for _, o := range rec.Ops {

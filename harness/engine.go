@@ -73,6 +73,9 @@ func Run(ctx context.Context, plan Plan, opts ...RunOption) (out *Record, outErr
 		maxDur = 10 * time.Minute
 	}
 	rec := &recorder{rec: Record{Scenario: plan.Name, Started: time.Now(), Config: plan.Config}, progress: cfg.progress}
+	if la, ok := plan.Lab.(LiveAttributor); ok {
+		rec.live = la
+	}
 	// The lab always comes down, even when ctx was cancelled (Ctrl-C), and
 	// before the Record is closed so that teardown problems are noted.
 	var downOnce sync.Once
@@ -301,6 +304,7 @@ type recorder struct {
 	mu       sync.Mutex
 	rec      Record
 	progress chan<- Progress
+	live     LiveAttributor // nil: ops go out as recorded
 }
 
 func (r *recorder) send(p Progress) {
@@ -343,6 +347,14 @@ func (r *recorder) addTarget(t TargetInfo) {
 }
 
 func (r *recorder) op(o Op) {
+	if r.progress == nil {
+		return
+	}
+	if r.live != nil {
+		if t := r.live.LiveTarget(o); t != "" && t != o.Target {
+			o.Via, o.Target = o.Target, t
+		}
+	}
 	r.send(Progress{Kind: KindOp, Target: o.Target, Op: &o})
 }
 

@@ -51,3 +51,13 @@ type Lab interface {
 type RecordFinisher interface {
 	FinishRecord(r *Record)
 }
+
+// LiveAttributor is a Lab that can name, while the run goes, the target
+// behind a balancer that serves an op: the harness's own round robin knows
+// which host it gave each user. The engine uses it for live events only
+// (progress, metrics: the op is sent with Target the host and Via the
+// balancer); the Record keeps ops as the clients made them until
+// FinishRecord. "" when it cannot tell.
+type LiveAttributor interface {
+	LiveTarget(op Op) string
+}

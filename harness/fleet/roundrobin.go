@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xrdp-harness/xrdp-harness/fakeclient"
 	"github.com/xrdp-harness/xrdp-harness/harness"
 )
 
@@ -187,23 +188,43 @@ func Spread(lab harness.Lab) harness.Lab {
 
 type spreadLab struct {
 	frontLab
-	mu sync.Mutex
-	rr *RoundRobin
+	mu    sync.Mutex
+	rr    *RoundRobin
+	hosts []string // target names, in the balancer's order
 }
+
+var _ harness.LiveAttributor = (*spreadLab)(nil)
 
 func (s *spreadLab) start(_ context.Context, targets []harness.Target) (string, error) {
 	addrs := make([]string, len(targets))
+	hosts := make([]string, len(targets))
 	for i, t := range targets {
-		addrs[i] = t.RDPAddr()
+		addrs[i], hosts[i] = t.RDPAddr(), t.Name()
 	}
 	rr, err := NewRoundRobin(addrs)
 	if err != nil {
 		return "", err
 	}
 	s.mu.Lock()
-	s.rr = rr
+	s.rr, s.hosts = rr, hosts
 	s.mu.Unlock()
 	return rr.Addr(), nil
+}
+
+// LiveTarget names the host the balancer gave op's user (keyed by the
+// user's cookie, as the balancer reads it), for an op made through the
+// front ("" before the user's first connection reached it).
+func (s *spreadLab) LiveTarget(op harness.Op) string {
+	s.mu.Lock()
+	rr, hosts := s.rr, s.hosts
+	s.mu.Unlock()
+	if rr == nil || op.Target != FrontName {
+		return ""
+	}
+	if i, ok := rr.Assigned()[fakeclient.Cookie(op.User)]; ok && i < len(hosts) {
+		return hosts[i]
+	}
+	return ""
 }
 
 func (s *spreadLab) Down(ctx context.Context) error {

@@ -33,9 +33,36 @@ var _ = Describe("a fleet scenario with round robin", Label("docker"), func() {
 		Expect(err).NotTo(HaveOccurred())
 		plan, checkers, err := spec.Plan("0.9.21.1", containers.WithBuilder(builder))
 		Expect(err).NotTo(HaveOccurred())
-		rec, err := harness.Run(ctx, plan)
+		progress := make(chan harness.Progress, 1024)
+		live := map[int]harness.Op{}
+		collected := make(chan struct{})
+		go func() {
+			defer close(collected)
+			for p := range progress {
+				if p.Kind == harness.KindOp && p.Op != nil {
+					live[p.Op.ID] = *p.Op
+				}
+			}
+		}()
+		rec, err := harness.Run(ctx, plan, harness.WithProgress(progress))
+		close(progress)
+		<-collected
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rec.Targets).To(HaveLen(3)) // the front and two hosts
+
+		By("live events name the host the balancer chose, as the logs do afterwards")
+		Expect(live).NotTo(BeEmpty())
+		compared := 0
+		for _, o := range rec.Ops {
+			l, ok := live[o.ID]
+			if !ok || o.Via != "front" {
+				continue
+			}
+			compared++
+			Expect(l.Via).To(Equal("front"), "op %d", o.ID)
+			Expect(l.Target).To(Equal(o.Target), "op %d (%s %s): live against attributed from the logs", o.ID, o.User, o.Kind)
+		}
+		Expect(compared).To(BeNumerically(">=", 6), "ops attributed from the logs and seen live")
 		ok := 0
 		for _, o := range rec.Ops {
 			if o.Outcome == harness.OK && (o.Kind == harness.OpLogin || o.Kind == harness.OpReconnect) {

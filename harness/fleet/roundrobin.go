@@ -68,6 +68,14 @@ func (r *RoundRobin) Assigned() map[string]int {
 	return out
 }
 
+// Owner returns the target index given to the user with this cookie.
+func (r *RoundRobin) Owner(cookie string) (int, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	i, ok := r.owner[cookie]
+	return i, ok
+}
+
 func (r *RoundRobin) pick(user string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -221,7 +229,7 @@ func (s *spreadLab) LiveTarget(op harness.Op) string {
 	if rr == nil || op.Target != FrontName {
 		return ""
 	}
-	if i, ok := rr.Assigned()[fakeclient.Cookie(op.User)]; ok && i < len(hosts) {
+	if i, ok := rr.Owner(fakeclient.Cookie(op.User)); ok && i < len(hosts) {
 		return hosts[i]
 	}
 	return ""
